@@ -1,0 +1,74 @@
+"""The product's settings: environment variables (and a ``.env`` file) with sane defaults.
+
+Contract names (see README): ``TPW_WAREHOUSE``, ``TPW_CBR_URL``, ``TPW_ARTICLES_DIR``,
+``TPW_CURRENCIES``. ``TPW_BUILD_WAREHOUSE`` is optional: the private file the pipeline writes
+before publishing ``TPW_WAREHOUSE``; by default it sits in a ``.build`` folder beside it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_CBR_URL = "https://www.cbr.ru"
+DEFAULT_ARTICLES_DIR = "data/articles"
+DEFAULT_CURRENCIES = "USD,EUR,CNY"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; paths are absolute."""
+
+    warehouse: Path
+    build_warehouse: Path
+    cbr_url: str
+    articles_dir: Path
+    currencies: tuple[str, ...]
+
+
+def parse_currencies(text: str) -> tuple[str, ...]:
+    """``"usd, EUR,,cny"`` -> ``("USD", "EUR", "CNY")``; order kept, duplicates dropped."""
+    codes: list[str] = []
+    for part in text.split(","):
+        code = part.strip().upper()
+        if not code:
+            continue
+        if len(code) != 3 or not code.isalpha():
+            raise ValueError(f"TPW_CURRENCIES: {part.strip()!r} is not a three-letter ISO code")
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise ValueError("TPW_CURRENCIES names no currency")
+    return tuple(codes)
+
+
+def default_build_path(warehouse: Path) -> Path:
+    """Where the pipeline builds before publishing ``warehouse``."""
+    return warehouse.parent / ".build" / warehouse.name
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    """Read the environment (a ``.env`` file fills only variables that are not set)."""
+    if env_file is not None and Path(env_file).is_file():
+        load_dotenv(env_file, override=False)
+    warehouse = Path(os.environ.get("TPW_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser().resolve()
+    build = os.environ.get("TPW_BUILD_WAREHOUSE")
+    build_path = Path(build).expanduser().resolve() if build else default_build_path(warehouse)
+    if build_path == warehouse:
+        raise ValueError("TPW_BUILD_WAREHOUSE must differ from TPW_WAREHOUSE")
+    return Settings(
+        warehouse=warehouse,
+        build_warehouse=build_path,
+        cbr_url=(os.environ.get("TPW_CBR_URL") or DEFAULT_CBR_URL).rstrip("/"),
+        articles_dir=Path(os.environ.get("TPW_ARTICLES_DIR") or DEFAULT_ARTICLES_DIR).resolve(),
+        currencies=parse_currencies(os.environ.get("TPW_CURRENCIES") or DEFAULT_CURRENCIES),
+    )
+
+
+def export_build_path(settings: Settings) -> None:
+    """Put the build file's path where the dbt profile reads it (``TPW_BUILD_WAREHOUSE``)."""
+    os.environ["TPW_BUILD_WAREHOUSE"] = str(settings.build_warehouse)

@@ -1,0 +1,176 @@
+"""DuckDB helpers: the one writer, the raw tables, and publishing the analysts' file.
+
+The pipeline writes only to a private *build* file. Every writer (a raw load, dbt, publishing)
+holds a cross-process file lock beside it, so two runs never write at once. Publishing copies
+the build file into a temporary file next to the analysts' warehouse and renames it over the old
+one: an analyst's open session keeps the previous snapshot, new sessions see the new one, and
+nobody ever opens a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from filelock import FileLock, Timeout
+
+RAW_SCHEMA_SQL = """
+create schema if not exists raw;
+create table if not exists raw.cbr_rates (
+    rate_date date not null,
+    currency_code varchar not null,
+    currency_id varchar not null,
+    record_date date not null,
+    nominal integer not null,
+    value decimal(18, 4) not null,
+    vunit_rate decimal(28, 12) not null,
+    source_url varchar not null,
+    loaded_at timestamp not null,
+    primary key (rate_date, currency_code)
+);
+create table if not exists raw.cbr_metal_prices (
+    price_date date not null,
+    metal_code integer not null,
+    metal varchar not null,
+    record_date date not null,
+    buy decimal(18, 2) not null,
+    sell decimal(18, 2) not null,
+    source_url varchar not null,
+    loaded_at timestamp not null,
+    primary key (price_date, metal)
+);
+"""
+
+DEFAULT_LOCK_TIMEOUT = 600.0
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the writer lock for longer than we were willing to wait."""
+
+
+def lock_path(build_path: Path) -> Path:
+    return build_path.with_name(build_path.name + ".lock")
+
+
+@contextlib.contextmanager
+def writer_lock(build_path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the cross-process lock that makes this process the warehouse's only writer."""
+    build_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_path(build_path)), timeout=timeout, is_singleton=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise WarehouseBusy(
+            f"another run is writing {build_path} (lock {lock_path(build_path)} held for "
+            f"more than {timeout:.0f} s); try again when it has finished"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def connect_writer(
+    build_path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-write connection to the build file, under the writer lock."""
+    with writer_lock(build_path, timeout):
+        conn = duckdb.connect(str(build_path))
+        try:
+            conn.execute(RAW_SCHEMA_SQL)
+            yield conn
+        finally:
+            conn.close()
+
+
+def replace_days(
+    conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, day_column: str
+) -> int:
+    """Replace the rows of every day present in ``frame``, in one transaction.
+
+    Days absent from ``frame`` are left untouched, so a fetch that found nothing never deletes
+    rows loaded before. Returns the number of rows inserted.
+    """
+    if frame.is_empty():
+        return 0
+    loaded = frame.with_columns(
+        pl.lit(datetime.now(UTC).replace(tzinfo=None), pl.Datetime("us")).alias("loaded_at")
+    )
+    days = loaded.select(pl.col(day_column).unique()).to_arrow()
+    incoming = loaded.to_arrow()
+    conn.register("incoming_days", days)
+    conn.register("incoming_rows", incoming)
+    try:
+        conn.execute("begin transaction")
+        conn.execute(
+            f"delete from {table} where {day_column} in (select {day_column} from incoming_days)"
+        )
+        conn.execute(f"insert into {table} by name select * from incoming_rows")
+        conn.execute("commit")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            conn.execute("rollback")
+        raise
+    finally:
+        conn.unregister("incoming_days")
+        conn.unregister("incoming_rows")
+    return loaded.height
+
+
+def publish(build_path: Path, published_path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Path:
+    """Copy the build file to ``published_path`` atomically (temporary file, then rename)."""
+    published_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published_path.with_name(f".{published_path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    with writer_lock(build_path, timeout):
+        conn = duckdb.connect(":memory:")
+        try:
+            conn.execute(f"attach '{_sql_path(build_path)}' as build_db (read_only)")
+            conn.execute(f"attach '{_sql_path(tmp)}' as publish_db")
+            conn.execute("copy from database build_db to publish_db")
+            conn.execute("detach publish_db")
+            conn.execute("detach build_db")
+        finally:
+            conn.close()
+    try:
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, published_path)
+        _fsync_dir(published_path.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    return published_path
+
+
+def connect_reader(path: Path, attempts: int = 5) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a published warehouse file."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no warehouse at {path}: run `tpw demo` or `tpw run` first")
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,329 @@
+"""``tpw``: the command line of Technopolis Warehouse.
+
+    tpw demo                       build the warehouse offline from the bundled samples
+    tpw run [--start D] [--end D]  load a date range (default: today, Moscow), build, publish
+    tpw sql "SELECT ..."           query the published warehouse read-only
+
+Every failure ends with one line on stderr starting with ``tpw: error:`` and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+class CliError(Exception):
+    """An error to report as one line."""
+
+
+@dataclass(frozen=True)
+class LoadWindow:
+    """Days to load and which raw assets to load them for."""
+
+    start: date
+    end: date
+    assets: tuple[str, ...] = ("cbr_rates", "cbr_metal_prices")
+
+
+# The bundled samples hold real figures only in these windows (see data/samples/cbr/README.md).
+DEMO_WINDOWS = (
+    LoadWindow(date(2020, 5, 1), date(2020, 10, 31)),
+    LoadWindow(date(2025, 12, 5), date(2025, 12, 5)),
+    LoadWindow(date(2026, 3, 3), date(2026, 3, 5)),
+    LoadWindow(date(2026, 3, 6), date(2026, 3, 19), assets=("cbr_rates",)),
+)
+
+
+def today_in_moscow() -> date:
+    return datetime.now(MOSCOW).date()
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2020-06-01") from None
+
+
+# --------------------------------------------------------------------------- running the pipeline
+
+
+def _prepare_environment() -> None:
+    """Persistent Dagster home (runs show in `make ui`) and settings from `.env`."""
+    from extract.settings import export_build_path, load_settings
+
+    settings = load_settings(PROJECT_ROOT / ".env")
+    export_build_path(settings)
+    if not os.environ.get("DAGSTER_HOME"):
+        home = PROJECT_ROOT / "data" / "dagster_home"
+        os.environ["DAGSTER_HOME"] = str(home)
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        template = PROJECT_ROOT / "orchestration" / "dagster.yaml"
+        config.write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def run_pipeline(
+    windows: Sequence[LoadWindow], *, min_interval: float | None = None, quiet: bool = False
+) -> dict[str, int]:
+    """Materialize the raw assets for each window, then dbt, then publish. Returns row counts."""
+    import dagster as dg
+
+    from orchestration.definitions import defs as load_defs
+
+    _prepare_environment()
+    definitions = load_defs()
+    job = definitions.resolve_job_def("nightly_job")
+    build_job = definitions.resolve_job_def("warehouse_build_job")
+    run_config = (
+        {"resources": {"cbr": {"config": {"min_interval_seconds": min_interval}}}}
+        if min_interval is not None
+        else None
+    )
+    partition_tags = lambda w: {  # noqa: E731
+        "dagster/asset_partition_range_start": w.start.isoformat(),
+        "dagster/asset_partition_range_end": w.end.isoformat(),
+    }
+    with dg.DagsterInstance.get() as instance:
+        if len(windows) == 1 and set(windows[0].assets) == set(LoadWindow.assets):
+            # One run: every asset of the nightly job over the whole range.
+            started = time.monotonic()
+            result = job.execute_in_process(
+                instance=instance, run_config=run_config, tags=partition_tags(windows[0]),
+                raise_on_error=False,
+            )
+            _raise_on_failure(result, f"the run for {windows[0].start}..{windows[0].end}")
+            if not quiet:
+                print(
+                    f"loaded {windows[0].start}..{windows[0].end}, built the marts and "
+                    f"published in {time.monotonic() - started:.1f} s"
+                )
+            return table_counts()
+        for window in windows:
+            started = time.monotonic()
+            result = job.execute_in_process(
+                instance=instance,
+                run_config=run_config,
+                asset_selection=[dg.AssetKey(["raw", name]) for name in window.assets],
+                tags=partition_tags(window),
+                raise_on_error=False,
+            )
+            _raise_on_failure(result, f"loading {window.start}..{window.end}")
+            if not quiet:
+                print(
+                    f"loaded {', '.join(window.assets)} for {window.start}..{window.end} "
+                    f"in {time.monotonic() - started:.1f} s"
+                )
+        started = time.monotonic()
+        result = build_job.execute_in_process(instance=instance, raise_on_error=False)
+        _raise_on_failure(result, "building the marts")
+        if not quiet:
+            print(f"built the marts with dbt and published in {time.monotonic() - started:.1f} s")
+    return table_counts()
+
+
+def _raise_on_failure(result: object, doing: str) -> None:
+    if getattr(result, "success", False):
+        return
+    messages = []
+    for event in result.all_events:  # type: ignore[attr-defined]
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            cause = error
+            while cause is not None and cause.cause is not None:
+                cause = cause.cause
+            text = (cause or error).message.strip().splitlines()[-1] if error else "failed"
+            messages.append(f"{event.step_key}: {text}")
+    raise CliError(f"{doing} failed: " + ("; ".join(messages) or "see the Dagster logs"))
+
+
+def table_counts() -> dict[str, int]:
+    from extract.settings import load_settings
+    from extract.warehouse import connect_reader
+
+    conn = connect_reader(load_settings(PROJECT_ROOT / ".env").warehouse)
+    try:
+        names = conn.execute(
+            "select table_schema, table_name from duckdb_tables() "
+            "where table_schema in ('raw', 'marts') order by 1, 2"
+        ).fetchall()
+        return {
+            f"{schema}.{name}": conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            for schema, name in names
+        }
+    finally:
+        conn.close()
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from extract.cbr_replay import CbrReplayServer
+
+    os.environ.setdefault("TPW_CURRENCIES", "USD,EUR,CNY")
+    with CbrReplayServer() as server:
+        os.environ["TPW_CBR_URL"] = server.url
+        print(f"replaying the bundled Bank of Russia samples at {server.url}")
+        counts = run_pipeline(DEMO_WINDOWS, min_interval=0.0, quiet=args.quiet)
+        requests = len(server.requests)
+    from extract.settings import load_settings
+
+    warehouse = load_settings(PROJECT_ROOT / ".env").warehouse
+    print(f"\nwarehouse: {warehouse} ({requests} requests to the replay server)")
+    print(_format_table(["table", "rows"], [[name, count] for name, count in counts.items()]))
+    query = (
+        "select rate_date, currency_code, nominal, value_rub, rub_per_unit, set_on_date "
+        "from marts.fx_rates where currency_code = 'USD' order by rate_date desc limit 5"
+    )
+    print(f"\n$ tpw sql \"{query}\"")
+    columns, rows = run_query(query)
+    print(_format_table(columns, rows))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    today = today_in_moscow()
+    end = args.end or args.start or today
+    start = args.start or end
+    if end < start:
+        raise CliError(f"--end {end} is before --start {start}")
+    if end > today:
+        raise CliError(f"--end {end} is in the future (today in Moscow is {today})")
+    if start < date(1998, 1, 1):
+        raise CliError("history starts on 1998-01-01 (after the rouble's redenomination)")
+    counts = run_pipeline([LoadWindow(start, end)], quiet=args.quiet)
+    if not args.quiet:
+        print(_format_table(["table", "rows"], [[name, count] for name, count in counts.items()]))
+    return 0
+
+
+def run_query(query: str) -> tuple[list[str], list[tuple]]:
+    import duckdb
+
+    from extract.settings import load_settings
+    from extract.warehouse import connect_reader
+
+    conn = connect_reader(load_settings(PROJECT_ROOT / ".env").warehouse)
+    try:
+        cursor = conn.execute(query)
+        columns = [d[0] for d in cursor.description or []]
+        return columns, cursor.fetchall()
+    except duckdb.Error as exc:
+        raise CliError(str(exc).splitlines()[0]) from None
+    finally:
+        conn.close()
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    columns, rows = run_query(args.query)
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif args.format == "json":
+        for row in rows:
+            print(json.dumps(dict(zip(columns, row, strict=True)), default=str, ensure_ascii=False))
+    else:
+        print(_format_table(columns, rows))
+        print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return 0
+
+
+def _format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(list(columns)), rule, *(line(r) for r in cells)])
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _numeric(text: str) -> bool:
+    return text.replace(".", "", 1).replace("-", "", 1).replace("e", "", 1).isdigit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tpw",
+        description="Technopolis Warehouse: Bank of Russia rates and metal prices in DuckDB.",
+        epilog="Settings come from the environment or .env: TPW_WAREHOUSE, TPW_CBR_URL, "
+        "TPW_CURRENCIES, TPW_ARTICLES_DIR (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="build the warehouse offline from the bundled samples",
+        description="Replays the bundled Bank of Russia samples through a loopback server and "
+        "the real client, builds the marts and publishes TPW_WAREHOUSE.",
+    )
+    demo.add_argument("--quiet", action="store_true", help="print only the summary")
+    demo.set_defaults(handler=cmd_demo)
+
+    run = sub.add_parser(
+        "run",
+        help="load a date range, build the marts, publish",
+        description="Materializes the Bank of Russia assets for every day from --start to --end "
+        "(one run, ranged requests), then dbt, then publishes the analysts' file. "
+        "Default: today in Moscow.",
+    )
+    run.add_argument("--start", type=parse_day, help="first day, YYYY-MM-DD")
+    run.add_argument("--end", type=parse_day, help="last day, YYYY-MM-DD (default: --start or today)")
+    run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    run.set_defaults(handler=cmd_run)
+
+    sql = sub.add_parser(
+        "sql",
+        help="query the warehouse read-only",
+        description="Runs one SQL query against the published warehouse (read-only).",
+    )
+    sql.add_argument("query", help='for example "select * from marts.fx_rates limit 5"')
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.set_defaults(handler=cmd_sql)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        print("tpw: error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line for every failure, as the contract says
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"tpw: error: {message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

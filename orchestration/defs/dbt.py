@@ -1,0 +1,43 @@
+"""dbt models as Dagster assets; dbt tests become asset checks.
+
+dbt writes only to the build file, under the same writer lock as the raw loads.
+"""
+
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from extract.warehouse import writer_lock
+from orchestration.defs.project import dbt_project
+from orchestration.defs.resources import WarehouseResource
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Groups dbt models by layer folder (staging, intermediate, marts)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2:
+            return fqn[1]
+        return super().get_group_name(dbt_resource_props)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=WarehouseTranslator(),
+    name="dbt_warehouse",
+    pool="duckdb_writer",
+)
+def dbt_warehouse(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    build_path = warehouse.build()
+    # The dbt profile reads its DuckDB path from this variable.
+    os.environ["TPW_BUILD_WAREHOUSE"] = str(build_path)
+    with writer_lock(build_path):
+        yield from dbt.cli(["build"], context=context).stream()

@@ -1,0 +1,40 @@
+"""Publishing: the analysts' warehouse file is replaced atomically once the marts are built."""
+
+
+import dagster as dg
+import duckdb
+
+from extract.warehouse import publish
+from orchestration.defs.resources import WarehouseResource
+
+MARTS = [dg.AssetKey(["marts", "fx_rates"]), dg.AssetKey(["marts", "metal_prices"])]
+
+
+@dg.asset(
+    key=["published_warehouse"],
+    deps=MARTS,
+    pool="duckdb_writer",
+    group_name="publish",
+    kinds={"duckdb"},
+    description="The analysts' DuckDB file (TPW_WAREHOUSE): an atomic copy of the build file.",
+)
+def published_warehouse(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    target = publish(warehouse.build(), warehouse.published())
+    conn = duckdb.connect(str(target), read_only=True)
+    try:
+        tables = conn.execute(
+            "select table_schema || '.' || table_name, estimated_size from duckdb_tables() "
+            "order by 1"
+        ).fetchall()
+    finally:
+        conn.close()
+    context.log.info(f"published {target}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(target)),
+            "size_bytes": dg.MetadataValue.int(target.stat().st_size),
+            "tables": dg.MetadataValue.json({name: rows for name, rows in tables}),
+        }
+    )

@@ -1,0 +1,27 @@
+"""The nightly job: today's Bank of Russia partition, then dbt, then publishing."""
+
+import dagster as dg
+
+from orchestration.defs.partitions import daily_partitions
+
+nightly_job = dg.define_asset_job(
+    name="nightly_job",
+    selection=dg.AssetSelection.all(),
+    partitions_def=daily_partitions,
+    description="Loads one day (or a range) of rates and metal prices, builds the marts, publishes.",
+)
+
+# 01:30 Moscow time: the rates in force today were set by the Bank on the previous working day.
+nightly_schedule = dg.build_schedule_from_partitioned_job(
+    nightly_job,
+    name="nightly_schedule",
+    hour_of_day=1,
+    minute_of_hour=30,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+warehouse_build_job = dg.define_asset_job(
+    name="warehouse_build_job",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("cbr"),
+    description="Rebuilds the marts with dbt from what is loaded, then publishes.",
+)

@@ -1,0 +1,54 @@
+"""Shared fixtures. The suite never touches the network: sockets may connect to loopback only."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: object) -> object:
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None and self.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            allowed = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            allowed = host == "localhost"
+        if not allowed:
+            raise ConnectionRefusedError(f"tests may not reach the network ({host})")
+    return _real_connect(self, address)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+
+
+def cbr_fixture(name: str) -> bytes:
+    """Real Bank of Russia response bytes from tests/fixtures/cbr."""
+    return (FIXTURES / "cbr" / name).read_bytes()
+
+
+@pytest.fixture
+def warehouse_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """A private warehouse and Dagster home under tmp_path, set in the environment."""
+    paths = {
+        "warehouse": tmp_path / "warehouse.duckdb",
+        "build": tmp_path / "build" / "warehouse.duckdb",
+        "dagster_home": tmp_path / "dagster_home",
+    }
+    paths["dagster_home"].mkdir()
+    (paths["dagster_home"] / "dagster.yaml").write_text(
+        (PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text()
+    )
+    monkeypatch.setenv("TPW_WAREHOUSE", str(paths["warehouse"]))
+    monkeypatch.setenv("TPW_BUILD_WAREHOUSE", str(paths["build"]))
+    monkeypatch.setenv("DAGSTER_HOME", str(paths["dagster_home"]))
+    monkeypatch.setenv("TPW_CURRENCIES", "USD,EUR,CNY")
+    return paths
