@@ -10,13 +10,15 @@ Every failure ends with one line on stderr starting with ``tpw: error:`` and a n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import io
 import json
 import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -91,11 +93,12 @@ def run_pipeline(
     definitions = load_defs()
     job = definitions.resolve_job_def("nightly_job")
     build_job = definitions.resolve_job_def("warehouse_build_job")
-    run_config = (
-        {"resources": {"cbr": {"config": {"min_interval_seconds": min_interval}}}}
-        if min_interval is not None
-        else None
-    )
+    # Dagster's console log shows warnings and errors only; dbt's own output is kept aside and
+    # shown when something fails (the Dagster UI keeps all of it for runs it shows).
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    build_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    if min_interval is not None:
+        run_config["resources"] = {"cbr": {"config": {"min_interval_seconds": min_interval}}}
     partition_tags = lambda w: {  # noqa: E731
         "dagster/asset_partition_range_start": w.start.isoformat(),
         "dagster/asset_partition_range_end": w.end.isoformat(),
@@ -104,10 +107,11 @@ def run_pipeline(
         if len(windows) == 1 and set(windows[0].assets) == set(LoadWindow.assets):
             # One run: every asset of the nightly job over the whole range.
             started = time.monotonic()
-            result = job.execute_in_process(
-                instance=instance, run_config=run_config, tags=partition_tags(windows[0]),
-                raise_on_error=False,
-            )
+            with captured_output():
+                result = job.execute_in_process(
+                    instance=instance, run_config=run_config, tags=partition_tags(windows[0]),
+                    raise_on_error=False,
+                )
             _raise_on_failure(result, f"the run for {windows[0].start}..{windows[0].end}")
             if not quiet:
                 print(
@@ -117,13 +121,14 @@ def run_pipeline(
             return table_counts()
         for window in windows:
             started = time.monotonic()
-            result = job.execute_in_process(
-                instance=instance,
-                run_config=run_config,
-                asset_selection=[dg.AssetKey(["raw", name]) for name in window.assets],
-                tags=partition_tags(window),
-                raise_on_error=False,
-            )
+            with captured_output():
+                result = dg.materialize(
+                    [definitions.resolve_assets_def(dg.AssetKey(["raw", name])) for name in window.assets],
+                    instance=instance,
+                    run_config=run_config,
+                    tags=partition_tags(window),
+                    raise_on_error=False,
+                )
             _raise_on_failure(result, f"loading {window.start}..{window.end}")
             if not quiet:
                 print(
@@ -131,11 +136,26 @@ def run_pipeline(
                     f"in {time.monotonic() - started:.1f} s"
                 )
         started = time.monotonic()
-        result = build_job.execute_in_process(instance=instance, raise_on_error=False)
+        with captured_output():
+            result = build_job.execute_in_process(
+                instance=instance, run_config=build_config, raise_on_error=False
+            )
         _raise_on_failure(result, "building the marts")
         if not quiet:
             print(f"built the marts with dbt and published in {time.monotonic() - started:.1f} s")
     return table_counts()
+
+
+_CAPTURED = io.StringIO()
+
+
+@contextlib.contextmanager
+def captured_output() -> Iterator[None]:
+    """Keep dbt's streamed output off the terminal; it is shown if the run fails."""
+    _CAPTURED.seek(0)
+    _CAPTURED.truncate()
+    with contextlib.redirect_stdout(_CAPTURED):
+        yield
 
 
 def _raise_on_failure(result: object, doing: str) -> None:
@@ -148,8 +168,11 @@ def _raise_on_failure(result: object, doing: str) -> None:
             cause = error
             while cause is not None and cause.cause is not None:
                 cause = cause.cause
-            text = (cause or error).message.strip().splitlines()[-1] if error else "failed"
+            text = (cause or error).message.strip().splitlines()[0] if error else "failed"
             messages.append(f"{event.step_key}: {text}")
+    tail = [line for line in _CAPTURED.getvalue().splitlines() if line.strip()][-15:]
+    if tail:
+        print("\n".join(tail), file=sys.stderr)
     raise CliError(f"{doing} failed: " + ("; ".join(messages) or "see the Dagster logs"))
 
 
@@ -160,8 +183,8 @@ def table_counts() -> dict[str, int]:
     conn = connect_reader(load_settings(PROJECT_ROOT / ".env").warehouse)
     try:
         names = conn.execute(
-            "select table_schema, table_name from duckdb_tables() "
-            "where table_schema in ('raw', 'marts') order by 1, 2"
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in ('raw', 'marts') order by 1, 2"
         ).fetchall()
         return {
             f"{schema}.{name}": conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
@@ -313,7 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("extract").addHandler(handler)
+    logging.getLogger("extract").setLevel(logging.WARNING)
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:

@@ -69,7 +69,7 @@ def server(archive: CbrArchive) -> Iterator[CbrReplayServer]:
 
 @pytest.fixture
 def client(server: CbrReplayServer) -> Iterator[CbrClient]:
-    with CbrClient(server.url, min_interval=0, max_retries=0) as cbr:
+    with CbrClient(server.url, min_interval=0) as cbr:
         yield cbr
 
 

@@ -9,7 +9,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 
 from extract.warehouse import writer_lock
 from orchestration.defs.project import dbt_project
@@ -29,7 +34,10 @@ class WarehouseTranslator(DagsterDbtTranslator):
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=WarehouseTranslator(),
+    # dbt's source tests become asset checks on the raw Bank of Russia assets.
+    dagster_dbt_translator=WarehouseTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+    ),
     name="dbt_warehouse",
     pool="duckdb_writer",
 )

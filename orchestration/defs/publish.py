@@ -25,7 +25,7 @@ def published_warehouse(
     conn = duckdb.connect(str(target), read_only=True)
     try:
         tables = conn.execute(
-            "select table_schema || '.' || table_name, estimated_size from duckdb_tables() "
+            "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
             "order by 1"
         ).fetchall()
     finally:
