@@ -34,7 +34,8 @@ install: $(BIN)/tpw $(MANIFEST)  ## install the locked environment and prepare t
 demo: install  ## build data/warehouse.duckdb offline from the bundled samples
 	$(BIN)/tpw demo
 
-test: install  ## run the whole test suite (offline)
+test: install  ## run the whole test suite (offline), lint first
+	$(BIN)/ruff check extract orchestration tests scripts
 	$(BIN)/pytest
 
 check-defs: install  ## load the Dagster definitions the way `dg dev` does

@@ -195,7 +195,9 @@ def _positive_int(text: str, what: str) -> int:
     return number
 
 
-def _rate_record(element: ET.Element, record_date: date, currency_id: str, source: str) -> RateRecord:
+def _rate_record(
+    element: ET.Element, record_date: date, currency_id: str, source: str
+) -> RateRecord:
     where = f"{currency_id} on {record_date:%d.%m.%Y} in {source}"
     nominal = _positive_int(_text(element, "Nominal", source), f"Nominal of {where}")
     value = parse_decimal(_text(element, "Value", source), what=f"Value of {where}")
@@ -392,12 +394,20 @@ class CbrClient:
         try:
             response = self.session.get(url, params=params, timeout=self.timeout)
         except requests.exceptions.RetryError as exc:
-            raise CbrUnavailable(f"Bank of Russia kept failing for {shown}: {_reason(exc)}") from None
+            raise CbrUnavailable(
+                f"Bank of Russia kept failing for {shown}: {_reason(exc)}"
+            ) from None
         except requests.exceptions.Timeout as exc:
             raise CbrUnavailable(f"Bank of Russia timed out for {shown}: {_reason(exc)}") from None
         except requests.exceptions.ConnectionError as exc:
-            raise CbrUnavailable(f"cannot reach the Bank of Russia for {shown}: {_reason(exc)}") from None
-        retries = response.raw.retries.history if response.raw is not None and response.raw.retries else ()
+            raise CbrUnavailable(
+                f"cannot reach the Bank of Russia for {shown}: {_reason(exc)}"
+            ) from None
+        retries = (
+            response.raw.retries.history
+            if response.raw is not None and response.raw.retries
+            else ()
+        )
         if retries:
             log.warning("%s succeeded after %d retries", shown, len(retries))
         if response.status_code >= 400:
@@ -424,7 +434,11 @@ class CbrClient:
 
     def dynamic_rates(self, currency_id: str, start: date, end: date) -> DynamicRates:
         """One currency's records dated ``start``..``end`` (inclusive)."""
-        params = {"date_req1": _cbr_day(start), "date_req2": _cbr_day(end), "VAL_NM_RQ": currency_id}
+        params = {
+            "date_req1": _cbr_day(start),
+            "date_req2": _cbr_day(end),
+            "VAL_NM_RQ": currency_id,
+        }
         body, url = self.get("XML_dynamic.asp", params)
         return parse_dynamic_rates(body, source=url)
 

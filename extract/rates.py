@@ -48,7 +48,7 @@ METALS_SCHEMA: dict[str, pl.DataType] = {
     "sell": pl.Decimal(18, 2),
     "source_url": pl.String(),
 }
-"""Columns of :func:`fetch_metal_prices_in_force` (``raw.cbr_metal_prices`` without ``loaded_at``)."""
+"""Columns of :func:`fetch_metal_prices_in_force` (``raw.cbr_metal_prices`` less ``loaded_at``)."""
 
 
 def calendar(start: date, end: date) -> list[date]:
@@ -106,7 +106,9 @@ def fetch_rates_in_force(
         daily = client.daily_rates(start)
         url = _last_url(client, "XML_daily.asp")
         if daily.list_date > start:
-            log.warning("asked the list for %s, the Bank answered %s; ignored", start, daily.list_date)
+            log.warning(
+                "asked the list for %s, the Bank answered %s; ignored", start, daily.list_date
+            )
         else:
             wanted = {code.upper() for code in currency_codes}
             for record in daily.rates:
@@ -182,7 +184,11 @@ def _last_url(client: CbrClient, script: str) -> str:
 
 
 def _warn_missing(
-    frame: pl.DataFrame, day_column: str, series_column: str, wanted: Iterable[str], days: list[date]
+    frame: pl.DataFrame,
+    day_column: str,
+    series_column: str,
+    wanted: Iterable[str],
+    days: list[date],
 ) -> None:
     for series in wanted:
         have = frame.filter(pl.col(series_column) == series).height

@@ -109,7 +109,9 @@ def run_pipeline(
             started = time.monotonic()
             with captured_output():
                 result = job.execute_in_process(
-                    instance=instance, run_config=run_config, tags=partition_tags(windows[0]),
+                    instance=instance,
+                    run_config=run_config,
+                    tags=partition_tags(windows[0]),
                     raise_on_error=False,
                 )
             _raise_on_failure(result, f"the run for {windows[0].start}..{windows[0].end}")
@@ -123,7 +125,10 @@ def run_pipeline(
             started = time.monotonic()
             with captured_output():
                 result = dg.materialize(
-                    [definitions.resolve_assets_def(dg.AssetKey(["raw", name])) for name in window.assets],
+                    [
+                        definitions.resolve_assets_def(dg.AssetKey(["raw", name]))
+                        for name in window.assets
+                    ],
                     instance=instance,
                     run_config=run_config,
                     tags=partition_tags(window),
@@ -187,7 +192,9 @@ def table_counts() -> dict[str, int]:
             "where schema_name in ('raw', 'marts') order by 1, 2"
         ).fetchall()
         return {
-            f"{schema}.{name}": conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            f"{schema}.{name}": conn.execute(
+                f'select count(*) from "{schema}"."{name}"'
+            ).fetchone()[0]
             for schema, name in names
         }
     finally:
@@ -215,7 +222,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "select rate_date, currency_code, nominal, value_rub, rub_per_unit, set_on_date "
         "from marts.fx_rates where currency_code = 'USD' order by rate_date desc limit 5"
     )
-    print(f"\n$ tpw sql \"{query}\"")
+    print(f'\n$ tpw sql "{query}"')
     columns, rows = run_query(query)
     print(_format_table(columns, rows))
     return 0
@@ -274,7 +281,9 @@ def _format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> s
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+        return "  ".join(
+            v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(values, widths, strict=True)
+        ).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(list(columns)), rule, *(line(r) for r in cells)])
@@ -318,7 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Default: today in Moscow.",
     )
     run.add_argument("--start", type=parse_day, help="first day, YYYY-MM-DD")
-    run.add_argument("--end", type=parse_day, help="last day, YYYY-MM-DD (default: --start or today)")
+    run.add_argument(
+        "--end", type=parse_day, help="last day, YYYY-MM-DD (default: --start or today)"
+    )
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     run.set_defaults(handler=cmd_run)
 

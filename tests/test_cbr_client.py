@@ -28,7 +28,9 @@ def client_for(server: HTTPServer, **kwargs: object) -> CbrClient:
     return CbrClient(server.url_for("").rstrip("/"), **options)  # type: ignore[arg-type]
 
 
-def test_asks_ranges_with_the_banks_parameters_and_a_browser_user_agent(httpserver: HTTPServer) -> None:
+def test_asks_ranges_with_the_banks_parameters_and_a_browser_user_agent(
+    httpserver: HTTPServer,
+) -> None:
     seen: list[Request] = []
 
     def handler(request: Request) -> Response:
@@ -48,7 +50,9 @@ def test_asks_ranges_with_the_banks_parameters_and_a_browser_user_agent(httpserv
 
 
 def test_daily_list_and_catalogue(httpserver: HTTPServer) -> None:
-    daily = cbr_fixture("XML_daily_date_req_17-03-2026_recorded_2026-03-17T15-07Z_Date_17.03.2026.xml")
+    daily = cbr_fixture(
+        "XML_daily_date_req_17-03-2026_recorded_2026-03-17T15-07Z_Date_17.03.2026.xml"
+    )
     httpserver.expect_request(
         "/scripts/XML_daily.asp", query_string={"date_req": "17/03/2026"}
     ).respond_with_data(daily, content_type=XML)
@@ -95,15 +99,16 @@ def test_timeouts_are_retried_then_reported(httpserver: HTTPServer) -> None:
         return Response(DYNAMIC_USD, content_type=XML)
 
     httpserver.expect_request("/scripts/XML_dynamic.asp").respond_with_handler(slow)
-    with client_for(httpserver, timeout=(1.0, 0.3), max_retries=1) as client, pytest.raises(
-        CbrUnavailable, match="timed out|kept failing|Read timed out"
+    with (
+        client_for(httpserver, timeout=(1.0, 0.3), max_retries=1) as client,
+        pytest.raises(CbrUnavailable, match=r"timed out|kept failing"),
     ):
         client.dynamic_rates("R01235", date(2026, 3, 1), date(2026, 3, 17))
 
 
 def test_connection_refused_is_unavailable() -> None:
     client = CbrClient("http://127.0.0.1:9", min_interval=0, max_retries=1, backoff_factor=0.01)
-    with pytest.raises(CbrUnavailable, match="127.0.0.1:9"):
+    with pytest.raises(CbrUnavailable, match=r"127\.0\.0\.1:9"):
         client.daily_rates(date(2026, 3, 17))
 
 
@@ -111,8 +116,13 @@ def test_ddos_guard_page_with_status_200(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/scripts/XML_daily.asp").respond_with_data(
         DDOS_GUARD_PAGE, content_type="text/html", headers={"Server": "ddos-guard"}
     )
-    with client_for(httpserver) as client, pytest.raises(
-        CbrBadResponse, match=r"HTML page instead of XML for .*XML_daily.asp\?date_req=05%2F12%2F2025 \(DDoS-Guard"
+    with (
+        client_for(httpserver) as client,
+        pytest.raises(
+            CbrBadResponse,
+            match=r"HTML page instead of XML for .*XML_daily.asp\?date_req=05%2F12%2F2025 "
+            r"\(DDoS-Guard",
+        ),
     ):
         client.daily_rates(date(2025, 12, 5))
 
@@ -121,7 +131,10 @@ def test_ddos_guard_refusal_403(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/scripts/XML_daily.asp").respond_with_data(
         DDOS_GUARD_PAGE, status=403, content_type="text/html", headers={"Server": "ddos-guard"}
     )
-    with client_for(httpserver, max_retries=1) as client, pytest.raises(CbrUnavailable, match="403"):
+    with (
+        client_for(httpserver, max_retries=1) as client,
+        pytest.raises(CbrUnavailable, match="403"),
+    ):
         client.daily_rates(date(2025, 12, 5))
 
 
@@ -142,7 +155,9 @@ def test_truncated_xml(httpserver: HTTPServer) -> None:
 
 
 def test_polite_interval_between_requests(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/scripts/XML_dynamic.asp").respond_with_data(DYNAMIC_USD, content_type=XML)
+    httpserver.expect_request("/scripts/XML_dynamic.asp").respond_with_data(
+        DYNAMIC_USD, content_type=XML
+    )
     with client_for(httpserver, min_interval=0.2) as client:
         started = time.monotonic()
         for _ in range(3):

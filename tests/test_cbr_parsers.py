@@ -117,7 +117,10 @@ def test_catalogue_maps_iso_codes_to_bank_ids() -> None:
         ),
         (cbr_fixture(DYNAMIC_USD)[:700], "malformed or truncated XML"),
         (b'<?xml version="1.0"?><Metall FromDate="20260301" ToDate="20260305"/>', "<Metall>"),
-        (b"<ValCurs><Record Date='03.03.2026'><Nominal>1</Nominal></Record></ValCurs>", "daily list"),
+        (
+            b"<ValCurs><Record Date='03.03.2026'><Nominal>1</Nominal></Record></ValCurs>",
+            "daily list",
+        ),
     ],
 )
 def test_bodies_that_are_not_the_expected_document(body: bytes, message: str) -> None:
@@ -127,7 +130,9 @@ def test_bodies_that_are_not_the_expected_document(body: bytes, message: str) ->
 
 def test_error_names_the_request() -> None:
     with pytest.raises(CbrBadResponse, match=r"for XML_daily.asp\?date_req=05/12/2025"):
-        parse_daily_rates(b"<html><body>blocked</body></html>", source="XML_daily.asp?date_req=05/12/2025")
+        parse_daily_rates(
+            b"<html><body>blocked</body></html>", source="XML_daily.asp?date_req=05/12/2025"
+        )
 
 
 @pytest.mark.parametrize(
@@ -150,6 +155,9 @@ def test_zero_nominal_is_refused() -> None:
 
 
 def test_empty_daily_list_is_a_valid_answer() -> None:
-    body = b'<?xml version="1.0" encoding="windows-1251"?><ValCurs Date="01.01.2027" name="Foreign Currency Market"></ValCurs>'
+    body = (
+        b'<?xml version="1.0" encoding="windows-1251"?>'
+        b'<ValCurs Date="01.01.2027" name="Foreign Currency Market"></ValCurs>'
+    )
     daily = parse_daily_rates(body)
     assert daily.rates == ()

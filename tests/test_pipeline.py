@@ -51,9 +51,7 @@ def bank(archive: CbrArchive) -> Iterator[CbrReplayServer]:
 def run_env(tmp_path_factory: pytest.TempPathFactory, bank: CbrReplayServer) -> dict[str, str]:
     root = tmp_path_factory.mktemp("run")
     env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TPW_", "DAGSTER_"))
+        key: value for key, value in os.environ.items() if not key.startswith(("TPW_", "DAGSTER_"))
     }
     env.update(
         TPW_WAREHOUSE=str(root / "warehouse.duckdb"),
@@ -94,7 +92,9 @@ def days() -> list[date]:
     return [START + timedelta(days=n) for n in range((END - START).days + 1)]
 
 
-def test_a_two_month_range_is_a_handful_of_requests(first_run: subprocess.CompletedProcess[str]) -> None:
+def test_a_two_month_range_is_a_handful_of_requests(
+    first_run: subprocess.CompletedProcess[str],
+) -> None:
     paths = sorted(path.split("?")[0] for path in first_run.requests)  # type: ignore[attr-defined]
     assert paths == [
         "/scripts/XML_dynamic.asp",
@@ -111,7 +111,8 @@ def test_fx_rates_equal_the_served_values_on_every_calendar_day(
 ) -> None:
     rows = query(
         run_env,
-        "select rate_date, currency_code, nominal, value_rub, rub_per_unit, set_on_date, record_date "
+        "select rate_date, currency_code, nominal, value_rub, rub_per_unit, set_on_date, "
+        "record_date "
         "from marts.fx_rates order by 1, 2",
     )
     assert len(rows) == len(days()) * 3
@@ -192,7 +193,9 @@ def test_running_the_same_partitions_again_changes_nothing(
     assert query(run_env, "select count(*) from raw.cbr_rates")[0][0] == len(days()) * 3
 
 
-def test_tpw_sql_prints_a_table(first_run: subprocess.CompletedProcess[str], run_env: dict[str, str]) -> None:
+def test_tpw_sql_prints_a_table(
+    first_run: subprocess.CompletedProcess[str], run_env: dict[str, str]
+) -> None:
     result = tpw(
         "sql",
         "select * from marts.fx_rates where currency_code='USD' order by rate_date desc limit 5",
@@ -204,8 +207,13 @@ def test_tpw_sql_prints_a_table(first_run: subprocess.CompletedProcess[str], run
     assert lines[-1] == "(5 rows)"
 
 
-def test_tpw_sql_csv_and_json(first_run: subprocess.CompletedProcess[str], run_env: dict[str, str]) -> None:
-    sql = "select rate_date, value_rub from marts.fx_rates where currency_code='USD' and rate_date='2020-06-05'"
+def test_tpw_sql_csv_and_json(
+    first_run: subprocess.CompletedProcess[str], run_env: dict[str, str]
+) -> None:
+    sql = (
+        "select rate_date, value_rub from marts.fx_rates "
+        "where currency_code='USD' and rate_date='2020-06-05'"
+    )
     assert tpw("sql", sql, "--format", "csv", env=run_env).stdout.splitlines() == [
         "rate_date,value_rub",
         "2020-06-05,69.0151",
@@ -231,8 +239,14 @@ def test_the_duckdb_shell_opens_the_published_file(
 ) -> None:
     shell = Path(sys.executable).parent / "duckdb"
     result = subprocess.run(
-        [str(shell), "-readonly", "-csv", run_env["TPW_WAREHOUSE"], "-c",
-         "select count(*) from marts.fx_rates; select version();"],
+        [
+            str(shell),
+            "-readonly",
+            "-csv",
+            run_env["TPW_WAREHOUSE"],
+            "-c",
+            "select count(*) from marts.fx_rates; select version();",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -248,6 +262,8 @@ def test_a_failing_bank_fails_the_run_with_one_line_and_keeps_the_warehouse(
     env = {**run_env, "TPW_CBR_URL": "http://127.0.0.1:9"}  # nothing listens there
     result = tpw("run", "--start", "2020-06-01", "--end", "2020-06-02", env=env, check=False)
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1].startswith("tpw: error: the run for 2020-06-01..2020-06-02 failed")
+    assert result.stderr.splitlines()[-1].startswith(
+        "tpw: error: the run for 2020-06-01..2020-06-02 failed"
+    )
     assert "127.0.0.1:9" in result.stderr.splitlines()[-1]
     assert Path(run_env["TPW_WAREHOUSE"]).read_bytes() == published

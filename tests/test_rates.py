@@ -16,8 +16,12 @@ from extract.rates import calendar, fetch_metal_prices_in_force, fetch_rates_in_
 from tests.conftest import cbr_fixture
 
 XML = "application/xml; charset=windows-1251"
-USD_MARCH = cbr_fixture("XML_dynamic_R01235_USD_2026-03-01_2026-03-19_recorded_2026-03-19T10-49Z.xml")
-EUR_MARCH = cbr_fixture("XML_dynamic_R01239_EUR_2026-03-01_2026-03-19_recorded_2026-03-19T10-49Z.xml")
+USD_MARCH = cbr_fixture(
+    "XML_dynamic_R01235_USD_2026-03-01_2026-03-19_recorded_2026-03-19T10-49Z.xml"
+)
+EUR_MARCH = cbr_fixture(
+    "XML_dynamic_R01239_EUR_2026-03-01_2026-03-19_recorded_2026-03-19T10-49Z.xml"
+)
 
 
 @pytest.fixture

@@ -35,11 +35,21 @@ def rates(day: date, usd: str, eur: str | None = "90.0000") -> pl.DataFrame:
         }
     ]
     if eur:
-        rows.append({**rows[0], "currency_code": "EUR", "currency_id": "R01239", "value": Decimal(eur), "vunit_rate": Decimal(eur)})
+        rows.append(
+            {
+                **rows[0],
+                "currency_code": "EUR",
+                "currency_id": "R01239",
+                "value": Decimal(eur),
+                "vunit_rate": Decimal(eur),
+            }
+        )
     return pl.DataFrame(rows, schema=RATES_SCHEMA)
 
 
-def table(path: Path, sql: str = "select rate_date, currency_code, value from raw.cbr_rates order by 1, 2") -> list[tuple]:
+def table(
+    path: Path, sql: str = "select rate_date, currency_code, value from raw.cbr_rates order by 1, 2"
+) -> list[tuple]:
     conn = duckdb.connect(str(path), read_only=True)
     try:
         return conn.execute(sql).fetchall()
@@ -67,7 +77,9 @@ def test_replacing_a_day_replaces_only_that_day(tmp_path: Path) -> None:
         replace_days(conn, "raw.cbr_rates", rates(date(2020, 6, 5), "69.0151"), "rate_date")
         replace_days(conn, "raw.cbr_rates", rates(date(2020, 6, 6), "68.6319"), "rate_date")
         # A new answer for 6 June without EUR: EUR's old row for that day goes, 5 June stays.
-        replace_days(conn, "raw.cbr_rates", rates(date(2020, 6, 6), "68.6319", eur=None), "rate_date")
+        replace_days(
+            conn, "raw.cbr_rates", rates(date(2020, 6, 6), "68.6319", eur=None), "rate_date"
+        )
         replace_days(conn, "raw.cbr_rates", rates(date(2020, 6, 7), "1")[:0], "rate_date")
     assert table(build, "select rate_date, currency_code from raw.cbr_rates order by 1, 2") == [
         (date(2020, 6, 5), "EUR"),
@@ -80,7 +92,9 @@ def test_a_failed_insert_rolls_back_the_delete(tmp_path: Path) -> None:
     build = tmp_path / "build.duckdb"
     with connect_writer(build) as conn:
         replace_days(conn, "raw.cbr_rates", rates(date(2020, 6, 5), "69.0151"), "rate_date")
-        broken = rates(date(2020, 6, 5), "70.0000").with_columns(pl.lit(None, pl.String).alias("currency_id"))
+        broken = rates(date(2020, 6, 5), "70.0000").with_columns(
+            pl.lit(None, pl.String).alias("currency_id")
+        )
         with pytest.raises(duckdb.ConstraintException):
             replace_days(conn, "raw.cbr_rates", broken, "rate_date")
     assert table(build) == [
@@ -119,7 +133,10 @@ def test_a_second_writer_waits_then_refuses_clearly(tmp_path: Path) -> None:
     holder.start()
     try:
         assert ready.wait(10)
-        with pytest.raises(WarehouseBusy, match="another run is writing"), connect_writer(build, timeout=0.3):
+        with (
+            pytest.raises(WarehouseBusy, match="another run is writing"),
+            connect_writer(build, timeout=0.3),
+        ):
             pass
     finally:
         release.set()

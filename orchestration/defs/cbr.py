@@ -4,7 +4,6 @@ Each run asks the Bank for its whole partition range at once (a backfill of a ye
 handful of requests), then replaces exactly those days' rows in the build warehouse.
 """
 
-
 from datetime import date, timedelta
 
 import dagster as dg

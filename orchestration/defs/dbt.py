@@ -3,7 +3,6 @@
 dbt writes only to the build file, under the same writer lock as the raw loads.
 """
 
-
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any

@@ -1,6 +1,5 @@
 """Publishing: the analysts' warehouse file is replaced atomically once the marts are built."""
 
-
 import dagster as dg
 import duckdb
 

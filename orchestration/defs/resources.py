@@ -1,7 +1,6 @@
 """Resources: the Bank of Russia client, the warehouse files and dbt, configured from the
 environment (TPW_CBR_URL, TPW_CURRENCIES, TPW_WAREHOUSE, TPW_BUILD_WAREHOUSE) when not set here."""
 
-
 import sys
 from pathlib import Path
 

@@ -8,7 +8,7 @@ nightly_job = dg.define_asset_job(
     name="nightly_job",
     selection=dg.AssetSelection.all(),
     partitions_def=daily_partitions,
-    description="Loads one day (or a range) of rates and metal prices, builds the marts, publishes.",
+    description="Loads a day (or a range) of rates and metal prices, builds the marts, publishes.",
 )
 
 # 01:30 Moscow time: the rates in force today were set by the Bank on the previous working day.

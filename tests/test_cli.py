@@ -1,0 +1,92 @@
+"""The `tpw` command as a user runs it: the demo from scratch, help, and its refusals."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+
+TPW = str(Path(sys.executable).parent / "tpw")
+
+
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TPW_", "DAGSTER_"))}
+    env.update(
+        TPW_WAREHOUSE=str(tmp_path / "warehouse.duckdb"),
+        DAGSTER_HOME=str(tmp_path / "dagster_home"),
+    )
+    return env
+
+
+def tpw(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [TPW, *args], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_demo_builds_the_warehouse_offline_from_the_samples(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    result = tpw("demo", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "replaying the bundled Bank of Russia samples at http://127.0.0.1:" in out
+    assert "marts.fx_rates" in out and "marts.metal_prices" in out
+    assert "2026-03-19  USD                  1    83.1259" in out
+    # The private build file sits beside the published one, in .build/.
+    assert (tmp_path / ".build" / "warehouse.duckdb").is_file()
+    conn = duckdb.connect(env["TPW_WAREHOUSE"], read_only=True)
+    try:
+        windows = conn.execute(
+            "select min(rate_date), max(rate_date), count(distinct rate_date) from marts.fx_rates"
+        ).fetchone()
+        usd_2025 = conn.execute(
+            "select value_rub from marts.fx_rates "
+            "where currency_code = 'USD' and rate_date = '2025-12-05'"
+        ).fetchone()
+        metals_2026 = conn.execute(
+            "select max(price_date) from marts.metal_prices where price_date >= '2026-01-01'"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert str(windows[0]) == "2020-05-01" and str(windows[1]) == "2026-03-19"
+    assert windows[2] == 184 + 1 + 17  # May-October 2020, 5 December 2025, 3-19 March 2026
+    assert str(usd_2025[0]) == "76.9708"
+    assert str(metals_2026[0]) == "2026-03-05"  # metals only where real figures exist
+    # The run is recorded in the persistent Dagster home, so `make ui` shows it.
+    assert (tmp_path / "dagster_home" / "dagster.yaml").is_file()
+    assert list((tmp_path / "dagster_home").glob("history/runs*"))
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["run"], ["sql"]])
+def test_help_describes_every_command(command: list[str], tmp_path: Path) -> None:
+    result = tpw(*command, "--help", env=clean_env(tmp_path))
+    assert result.returncode == 0
+    assert "usage: tpw" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--start", "2020-07-31", "--end", "2020-06-01"], "is before --start"),
+        (["run", "--start", "2999-01-01"], "is in the future"),
+        (["run", "--start", "1997-12-31", "--end", "1998-01-02"], "history starts on 1998-01-01"),
+        (["sql", "select 1"], "no warehouse at"),
+    ],
+)
+def test_refusals_are_one_line(args: list[str], message: str, tmp_path: Path) -> None:
+    result = tpw(*args, env=clean_env(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.startswith("tpw: error:") and message in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_bad_date_is_a_usage_error(tmp_path: Path) -> None:
+    result = tpw("run", "--start", "01/06/2020", env=clean_env(tmp_path))
+    assert result.returncode == 2
+    assert "is not a date like 2020-06-01" in result.stderr
