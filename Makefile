@@ -12,7 +12,7 @@ export DO_NOT_TRACK := 1
 DBT_FILES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install demo test ui lint check-defs clean
+.PHONY: help install demo test ui ui-demo lint check-defs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -45,6 +45,12 @@ ui: install  ## the Dagster UI with a persistent DAGSTER_HOME under data/
 	mkdir -p $(DAGSTER_HOME)
 	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dg dev
+
+ui-demo: install  ## the Dagster UI wired to the bundled samples (offline): materialize 2020-05..10 days
+	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/tpw serve-samples --port 8765 & trap "kill $$!" EXIT; \
+	TPW_CBR_URL=http://127.0.0.1:8765 $(BIN)/dg dev
 
 lint: install  ## ruff
 	$(BIN)/ruff check extract orchestration tests scripts

@@ -3,6 +3,7 @@
     tpw demo                       build the warehouse offline from the bundled samples
     tpw run [--start D] [--end D]  load a date range (default: today, Moscow), build, publish
     tpw sql "SELECT ..."           query the published warehouse read-only
+    tpw serve-samples [--port P]   serve the bundled samples like the Bank, for offline runs
 
 Every failure ends with one line on stderr starting with ``tpw: error:`` and a non-zero exit.
 """
@@ -301,6 +302,18 @@ def _numeric(text: str) -> bool:
     return text.replace(".", "", 1).replace("-", "", 1).replace("e", "", 1).isdigit()
 
 
+def cmd_serve_samples(args: argparse.Namespace) -> int:
+    from extract.cbr_replay import CbrReplayServer
+
+    with CbrReplayServer(port=args.port) as server:
+        print(f"serving the bundled Bank of Russia samples at {server.url}", flush=True)
+        print(f"point the pipeline at it: TPW_CBR_URL={server.url}  (Ctrl-C stops)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tpw",
@@ -341,6 +354,15 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("query", help='for example "select * from marts.fx_rates limit 5"')
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.set_defaults(handler=cmd_sql)
+
+    serve = sub.add_parser(
+        "serve-samples",
+        help="serve the bundled samples like the Bank of Russia, on loopback",
+        description="Answers XML_daily, XML_dynamic, xml_metall and XML_valFull from the bundled "
+        "samples, so `tpw run` and the Dagster UI can load them offline via TPW_CBR_URL.",
+    )
+    serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    serve.set_defaults(handler=cmd_serve_samples)
     return parser
 
 
