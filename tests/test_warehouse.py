@@ -143,3 +143,36 @@ def test_a_second_writer_waits_then_refuses_clearly(tmp_path: Path) -> None:
         holder.join(10)
     with connect_writer(build, timeout=5):
         pass
+
+
+def _analyst(path: str, opened: multiprocessing.Event, done: multiprocessing.Event, out) -> None:
+    conn = duckdb.connect(path, read_only=True)
+    first = conn.execute("select count(*) from raw.cbr_rates").fetchone()[0]
+    opened.set()
+    done.wait(20)
+    again = conn.execute("select count(*) from raw.cbr_rates").fetchone()[0]
+    conn.close()
+    fresh = duckdb.connect(path, read_only=True)
+    out.put((first, again, fresh.execute("select count(*) from raw.cbr_rates").fetchone()[0]))
+    fresh.close()
+
+
+def test_an_analyst_in_another_process_never_blocks_publishing(tmp_path: Path) -> None:
+    build, published = tmp_path / "build" / "wh.duckdb", tmp_path / "wh.duckdb"
+    with connect_writer(build) as conn:
+        replace_days(conn, "raw.cbr_rates", rates(date(2020, 6, 5), "69.0151"), "rate_date")
+    publish(build, published)
+    opened, done, out = multiprocessing.Event(), multiprocessing.Event(), multiprocessing.Queue()
+    analyst = multiprocessing.Process(target=_analyst, args=(str(published), opened, done, out))
+    analyst.start()
+    try:
+        assert opened.wait(20)
+        with connect_writer(build) as conn:  # the build file is not the analysts' file
+            replace_days(conn, "raw.cbr_rates", rates(date(2020, 6, 6), "68.6319"), "rate_date")
+        publish(build, published)
+    finally:
+        done.set()
+        result = out.get(timeout=20)
+        analyst.join(20)
+    # The open session kept its snapshot; a new session sees the new warehouse.
+    assert result == (2, 2, 4)
