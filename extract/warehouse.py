@@ -47,6 +47,69 @@ create table if not exists raw.cbr_metal_prices (
 );
 """
 
+ARTICLES_SCHEMA_SQL = """
+create schema if not exists raw;
+create table if not exists raw.articles (
+    article_id varchar primary key,      -- sha256 of the normalized text, first 16 hex digits
+    source varchar not null,             -- file name, JSONL id or URL it was first read from
+    url varchar,
+    title varchar,
+    published_date date,                 -- publication date, when the article has one
+    view_date date,                      -- a page header's "today" date (ticker line), if any
+    content_sha256 varchar not null,     -- sha256 of the normalized text (all 64 hex digits)
+    text varchar not null,
+    char_count integer not null,
+    language varchar not null,           -- ru | en
+    loaded_at timestamp not null
+);
+create table if not exists raw.article_sources (
+    source varchar primary key,          -- every file name / JSONL id / URL seen
+    article_id varchar not null,         -- several sources may share one article (same text)
+    source_sha256 varchar not null,      -- sha256 of the source's bytes, to notice changes
+    loaded_at timestamp not null
+);
+create table if not exists raw.article_facts (
+    article_id varchar not null,
+    fact_index integer not null,         -- order of the fact in the article
+    metric varchar not null,
+    value double,
+    unit varchar,
+    qualifier varchar not null,
+    period_start date,
+    period_end date,
+    target_year integer,                 -- a stated target ("к 2027 году"), stocks only
+    subject varchar,
+    region varchar,
+    region_code varchar,
+    product varchar,
+    evidence varchar not null,           -- the sentence
+    char_start integer not null,         -- span of the quantity in the article text
+    char_end integer not null,
+    rule varchar not null,               -- which extraction rule produced it
+    extractor_version varchar not null,
+    loaded_at timestamp not null,
+    primary key (article_id, fact_index)
+);
+create table if not exists raw.ticker_quotes (
+    article_id varchar not null,
+    quote_date date not null,            -- the page header's date (its view date)
+    instrument varchar not null,         -- USD, EUR, ... or gold, silver, platinum, palladium
+    value decimal(18, 4) not null,       -- as printed in the header
+    source_text varchar not null,
+    loaded_at timestamp not null,
+    primary key (article_id, instrument)
+);
+create table if not exists raw.quarantine (
+    source varchar not null,             -- file name (with JSONL line), or URL
+    reason varchar not null,             -- empty | binary | too_large | encoding | language |
+                                         -- bad_json | missing_text | fetch_failed | not_allowed
+    detail varchar not null,             -- a human sentence saying what was wrong
+    content_sha256 varchar,
+    seen_at timestamp not null,
+    primary key (source, reason)
+);
+"""
+
 DEFAULT_LOCK_TIMEOUT = 600.0
 
 
