@@ -70,13 +70,17 @@ def _terms(rows: list[tuple[str, str]]) -> tuple[Term, ...]:
 # Subjects: the zone under its spelling variants, then its sites.
 SUBJECT_TERMS = _terms(
     [
-        (ZONE, r"технополис\w*\s*[«\"“„']?\s*москв|technopolis\s+moscow|\bоэз\b|особ\w+ экономическ\w+ зон"),
-        ("Печатники", r"печатник"),
+        (
+            ZONE,
+            r"технополис\w*\s*[«\"“„']?\s*москв|technopolis\s+moscow|\bоэз\b|"
+            r"особ\w+ экономическ\w+ зон",
+        ),
+        ("Печатники", r"\bпечатник"),
         ("Микрон", r"«микрон»|\"микрон\"|площадк\w* «?микрон"),
-        ("МИЭТ", r"миэт"),
-        ("Ангстрем", r"ангстрем"),
-        ("Алабушево", r"алабушев"),
-        ("Руднево", r"руднев"),
+        ("МИЭТ", r"\bмиэт\b"),
+        ("Ангстрем", r"\bангстрем"),
+        ("Алабушево", r"\bалабушев"),
+        ("Руднево", r"\bруднев"),
     ]
 )
 
@@ -164,5 +168,7 @@ def region_code(region: str | None) -> str | None:
 def find_terms(terms: tuple[Term, ...], text: str) -> list[tuple[int, int, str]]:
     """``(start, end, name)`` for every term found in ``text`` (case-insensitive), in order."""
     lowered = text.lower()
-    found = [(m.start(), m.end(), term.name) for term in terms for m in term.pattern.finditer(lowered)]
+    found = [
+        (m.start(), m.end(), term.name) for term in terms for m in term.pattern.finditer(lowered)
+    ]
     return sorted(found)
