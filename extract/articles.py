@@ -383,7 +383,8 @@ def article_from_html(
     try:
         tree = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
-        return Quarantined(source, "empty", f"{where} is not a readable HTML page: {exc}")
+        detail = f"{where} is not a readable HTML page: {exc}"
+        return Quarantined(source, "empty", detail, _sha256(data))
     header = _pop_header(tree)
     extracted = trafilatura.bare_extraction(
         tree,

@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 from razdel import sentenize
+
+from extract.articles import Article
 
 from extract.quantities import Quantity, find_quantities
 from extract.vocabulary import (
@@ -535,8 +537,12 @@ def deduplicate(facts: list[Fact]) -> list[Fact]:
     return kept
 
 
-def with_article(facts: list[Fact], article: str) -> list[Fact]:
-    return [replace(f, article=article) for f in facts]
+def extract_article_facts(article: Article) -> list[Fact]:
+    """The facts of one article read by :mod:`extract.articles`; spans point into its text."""
+    published = article.published_date or article.view_date
+    return extract_facts(
+        article.text, article=article.source, published=published, title=article.title
+    )
 
 
 __all__ = ["EXTRACTOR_VERSION", "ZONE", "Fact", "extract_facts", "find_period", "split_sentences"]

@@ -542,7 +542,7 @@ def _make(
     sentence: str, start: int, end: int, value: float, kind: str, unit: str | None,
     noun: str | None, words: tuple[str, ...], rule: str,
 ) -> Quantity:  # fmt: skip
-    return Quantity(start, end, value, kind, unit, "exact", noun, words, None, rule)
+    return Quantity(start, end, float(value), kind, unit, "exact", noun, words, None, rule)
 
 
 def _qualified(sentence: str, quantity: Quantity) -> Quantity:

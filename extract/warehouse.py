@@ -60,7 +60,8 @@ create table if not exists raw.articles (
     text varchar not null,
     char_count integer not null,
     language varchar not null,           -- ru | en
-    loaded_at timestamp not null
+    loaded_at timestamp not null,
+    header varchar                       -- the page header's ticker line, if any
 );
 create table if not exists raw.article_sources (
     source varchar primary key,          -- every file name / JSONL id / URL seen
@@ -98,6 +99,12 @@ create table if not exists raw.ticker_quotes (
     source_text varchar not null,
     loaded_at timestamp not null,
     primary key (article_id, instrument)
+);
+create table if not exists raw.article_extractions (
+    article_id varchar primary key,      -- which articles were extracted, by which version
+    extractor_version varchar not null,
+    fact_count integer not null,
+    extracted_at timestamp not null
 );
 create table if not exists raw.quarantine (
     source varchar not null,             -- file name (with JSONL line), or URL
@@ -148,6 +155,7 @@ def connect_writer(
         conn = duckdb.connect(str(build_path))
         try:
             conn.execute(RAW_SCHEMA_SQL)
+            conn.execute(ARTICLES_SCHEMA_SQL)
             yield conn
         finally:
             conn.close()

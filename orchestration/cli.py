@@ -3,6 +3,7 @@
     tpw demo                       build the warehouse offline from the bundled samples
     tpw run [--start D] [--end D]  load a date range (default: today, Moscow), build, publish
     tpw sql "SELECT ..."           query the published warehouse read-only
+    tpw facts PATH... [--json]     print the facts extracted from article files or folders
     tpw serve-samples [--port P]   serve the bundled samples like the Bank, for offline runs
 
 Every failure ends with one line on stderr starting with ``tpw: error:`` and a non-zero exit.
@@ -302,6 +303,55 @@ def _numeric(text: str) -> bool:
     return text.replace(".", "", 1).replace("-", "", 1).replace("e", "", 1).isdigit()
 
 
+def cmd_facts(args: argparse.Namespace) -> int:
+    from extract.articles import read_path
+    from extract.facts import extract_article_facts
+
+    read_any = False
+    for path in args.paths:
+        if not Path(path).exists():
+            raise CliError(f"no such file or folder: {path}")
+        articles, quarantined = read_path(path)
+        for item in quarantined:
+            print(f"tpw: skipped {item.source}: {item.reason}: {item.detail}", file=sys.stderr)
+        for article in articles:
+            read_any = True
+            for fact in extract_article_facts(article):
+                row = {
+                    "article": fact.article,
+                    "metric": fact.metric,
+                    "value": fact.value,
+                    "unit": fact.unit,
+                    "qualifier": fact.qualifier,
+                    "period_start": fact.period_start.isoformat() if fact.period_start else None,
+                    "period_end": fact.period_end.isoformat() if fact.period_end else None,
+                    "subject": fact.subject,
+                    "region": fact.region,
+                    "region_code": fact.region_code,
+                    "product": fact.product,
+                    "target_year": fact.target_year,
+                    "evidence": fact.evidence,
+                    "char_start": fact.char_start,
+                    "char_end": fact.char_end,
+                    "quote": article.text[fact.char_start : fact.char_end],
+                }
+                if args.json:
+                    print(json.dumps(row, ensure_ascii=False))
+                else:
+                    value = "" if fact.value is None else f"{fact.value:g}"
+                    where = " ".join(x for x in (fact.subject, fact.region, fact.product) if x)
+                    period = (
+                        f" {row['period_start']}..{row['period_end']}" if fact.period_start else ""
+                    )
+                    print(
+                        f"{fact.article}: {fact.metric} {value} {fact.unit or ''} "
+                        f"({fact.qualifier}){period} {where} | {row['quote']}"
+                    )
+    if not read_any:
+        raise CliError("no article could be read")
+    return 0
+
+
 def cmd_serve_samples(args: argparse.Namespace) -> int:
     from extract.cbr_replay import CbrReplayServer
 
@@ -354,6 +404,16 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("query", help='for example "select * from marts.fx_rates limit 5"')
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.set_defaults(handler=cmd_sql)
+
+    facts = sub.add_parser(
+        "facts",
+        help="print the facts extracted from article files or folders",
+        description="Reads .txt, .html and .jsonl articles (files or folders) and prints every "
+        "numeric fact found, with its evidence sentence and character span.",
+    )
+    facts.add_argument("paths", nargs="+", metavar="PATH", help="article file or folder")
+    facts.add_argument("--json", action="store_true", help="one JSON object per fact")
+    facts.set_defaults(handler=cmd_facts)
 
     serve = sub.add_parser(
         "serve-samples",

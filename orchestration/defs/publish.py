@@ -6,7 +6,19 @@ import duckdb
 from extract.warehouse import publish
 from orchestration.defs.resources import WarehouseResource
 
-MARTS = [dg.AssetKey(["marts", "fx_rates"]), dg.AssetKey(["marts", "metal_prices"])]
+MARTS = [
+    dg.AssetKey(["marts", name])
+    for name in (
+        "fx_rates",
+        "metal_prices",
+        "articles",
+        "article_facts",
+        "exports_by_region",
+        "resident_counts",
+        "site_areas",
+        "ticker_quotes",
+    )
+]
 
 
 @dg.asset(

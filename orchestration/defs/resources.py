@@ -51,12 +51,25 @@ class WarehouseResource(dg.ConfigurableResource):
         return load_settings().build_warehouse
 
 
+class ArticlesResource(dg.ConfigurableResource):
+    """The article inbox: a folder of .txt/.html/.jsonl files and an optional sources.txt."""
+
+    folder_path: str = ""
+    allow_private_urls: bool = False  # let sources.txt name loopback or private-network hosts
+
+    def folder(self) -> Path:
+        return (
+            Path(self.folder_path).resolve() if self.folder_path else load_settings().articles_dir
+        )
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "cbr": CbrResource(),
             "warehouse": WarehouseResource(),
+            "articles": ArticlesResource(),
             "dbt": DbtCliResource(
                 project_dir=dbt_project,
                 # The dbt installed beside this Python, whether or not the venv is on PATH.

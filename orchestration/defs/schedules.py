@@ -33,3 +33,10 @@ cbr_load_job = dg.define_asset_job(
     partitions_def=daily_partitions,
     description="Loads Bank of Russia rates and metal prices for a day or a range, nothing else.",
 )
+
+articles_job = dg.define_asset_job(
+    name="articles_job",
+    selection=dg.AssetSelection.groups("articles").downstream(),
+    description="Reads the article inbox, extracts facts from new and changed articles, rebuilds "
+    "the marts that depend on them and publishes.",
+)

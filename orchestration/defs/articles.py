@@ -1,0 +1,109 @@
+"""Article assets: the inbox (TPW_ARTICLES_DIR, and URLs in its sources.txt) read into
+raw.articles, then facts extracted from new and changed articles into raw.article_facts."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from extract.article_store import ingest, pending_extraction, store_extraction
+from extract.articles import parse_ticker, read_path
+from extract.facts import EXTRACTOR_VERSION, extract_facts
+from extract.fetch import fetch_article, read_sources
+from extract.warehouse import connect_writer
+from orchestration.defs.resources import ArticlesResource, WarehouseResource
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["raw", "articles"], description="Articles read from the inbox, one per text."
+        ),
+        dg.AssetSpec(["raw", "article_sources"], description="Every file, JSONL id or URL read."),
+        dg.AssetSpec(["raw", "quarantine"], description="Inputs that could not be read, and why."),
+    ],
+    name="article_inbox",
+    group_name="articles",
+    pool="duckdb_writer",
+)
+def article_inbox(
+    context: dg.AssetExecutionContext, articles: ArticlesResource, warehouse: WarehouseResource
+) -> Iterator[dg.MaterializeResult]:
+    folder = articles.folder()
+    found, quarantined = read_path(folder) if folder.exists() else ([], [])
+    urls = read_sources(folder / "sources.txt") if (folder / "sources.txt").is_file() else []
+    for url in urls:
+        result = fetch_article(url, allow_private=articles.allow_private_urls)
+        (found if hasattr(result, "article_id") else quarantined).append(result)
+    for item in quarantined:
+        context.log.warning(f"quarantined {item.source}: {item.reason}: {item.detail}")
+    with connect_writer(warehouse.build()) as conn:
+        summary = ingest(conn, found, quarantined, complete=True)
+        total = conn.execute("select count(*) from raw.articles").fetchone()[0]
+    context.log.info(f"{folder}: {summary}")
+    metadata = {
+        "folder": dg.MetadataValue.path(str(folder)),
+        "urls": dg.MetadataValue.int(len(urls)),
+        "articles": dg.MetadataValue.int(total),
+        **{name: dg.MetadataValue.int(value) for name, value in summary.__dict__.items()},
+    }
+    yield dg.MaterializeResult(asset_key=["raw", "articles"], metadata=metadata)
+    yield dg.MaterializeResult(asset_key=["raw", "article_sources"])
+    yield dg.MaterializeResult(
+        asset_key=["raw", "quarantine"], metadata={"quarantined": len(quarantined)}
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["raw", "article_facts"],
+            deps=[["raw", "articles"]],
+            description="Numeric facts of each article, with the sentence and span they come from.",
+        ),
+        dg.AssetSpec(
+            ["raw", "ticker_quotes"],
+            deps=[["raw", "articles"]],
+            description="Rates and metal prices quoted in page headers.",
+        ),
+    ],
+    name="article_facts",
+    group_name="articles",
+    pool="duckdb_writer",
+)
+def article_facts(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[dg.MaterializeResult]:
+    build = warehouse.build()
+    with connect_writer(build) as conn:
+        pending = pending_extraction(conn)
+    # Extraction is the slow part: it runs outside the writer lock, storing runs inside it.
+    extracted = []
+    for stored in pending:
+        facts = extract_facts(
+            stored.text,
+            article=stored.source,
+            published=stored.published_date or stored.view_date,
+            title=stored.title,
+        )
+        quotes = parse_ticker(stored.header) if stored.header else []
+        extracted.append((stored.article_id, facts, quotes))
+    with connect_writer(build) as conn:
+        for article_id, facts, quotes in extracted:
+            store_extraction(conn, article_id, facts, quotes)
+        counts = dict(
+            conn.execute("select metric, count(*) from raw.article_facts group by 1").fetchall()
+        )
+    context.log.info(
+        f"extracted {sum(len(f) for _, f, _ in extracted)} facts from {len(extracted)} articles"
+    )
+    quotes = sum(len(q) for _, _, q in extracted)
+    yield dg.MaterializeResult(asset_key=["raw", "ticker_quotes"], metadata={"quotes": quotes})
+    yield dg.MaterializeResult(
+        asset_key=["raw", "article_facts"],
+        metadata={
+            "articles_extracted": dg.MetadataValue.int(len(extracted)),
+            "facts_extracted": dg.MetadataValue.int(sum(len(f) for _, f, _ in extracted)),
+            "facts_by_metric": dg.MetadataValue.json(counts),
+            "extractor_version": EXTRACTOR_VERSION,
+        },
+    )
