@@ -68,7 +68,7 @@ def _address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str
     """Why an address may not be fetched from (``"loopback"``...), or None for a public one."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+    for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
         if getattr(address, f"is_{kind}"):
             return kind.replace("_", "-")
     return None if address.is_global else "non-public"
@@ -99,7 +99,7 @@ def _refusal(
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if kind := _address_kind(address):
             return "not_allowed", (
-                f"{url}: {host} resolves to {address}, a {kind} address; "
+                f"{url}: {host} resolves to {address}, which is {kind}; "
                 "only public addresses are fetched"
             )
     return None
@@ -116,7 +116,7 @@ def _peer_refusal(response: requests.Response, url: str) -> str | None:
         return None
     address = ipaddress.ip_address(str(peer).split("%", 1)[0])
     if kind := _address_kind(address):
-        return f"{url}: connected to {address}, a {kind} address; only public addresses are fetched"
+        return f"{url}: connected to {address}, which is {kind}; only public addresses are fetched"
     return None
 
 
