@@ -3,10 +3,11 @@
 Every input is untrusted. A file that cannot become an article becomes a :class:`Quarantined`
 row with a reason and a sentence saying what was wrong; :func:`read_path` never raises for bad
 content. The rules, in order: size (5 MB per file, checked before reading), empty, binary (NUL
-bytes or mostly control characters), encoding (a BOM, then a declared charset, then strict UTF-8,
+bytes or mostly control characters), encoding (a BOM, then strict UTF-8, then a declared charset,
 then windows-1251 only when the result reads as Russian), language (Russian or English by letter
-counts). Text is normalized (NFC, ``\\n`` line ends, no trailing spaces, runs of blank lines
-collapsed to one) and ``article_id`` is the first 16 hex digits of its sha256.
+counts). Text is normalized (NFC, ``\\n`` line ends, no control characters or trailing spaces,
+runs of blank lines collapsed to one; a title repeated as the first line is dropped) and
+``article_id`` is the first 16 hex digits of its sha256.
 
 Duplicates: the same normalized text read under two names gives two :class:`Article` values with
 the same ``article_id``; both are returned, and the loader keeps one ``raw.articles`` row and maps
@@ -123,7 +124,7 @@ def parse_ticker(line: str) -> list[TickerQuote]:
 
 # --------------------------------------------------------------------------- text helpers
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
@@ -135,7 +136,7 @@ _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 def normalize_text(text: str) -> str:
     """NFC, ``\\n`` line ends, no control characters or trailing spaces, one blank line at most."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
-    text = _CONTROL_RE.sub("", unicodedata.normalize("NFC", text).replace("\ufeff", ""))
+    text = unicodedata.normalize("NFC", _CONTROL_RE.sub("", text.replace("\ufeff", "")))
     lines: list[str] = []
     for line in text.split("\n"):
         line = line.rstrip()
@@ -309,6 +310,8 @@ def article_from_txt(
     Among the first five non-empty lines (the header ticker aside), the first that is only a
     date (``Дата публикации: 12.02.2021``, ``12.02.2021``, ``12 февраля 2021`` with
     or without «года», ``2021-02-12``) gives the publication date and is dropped from the text.
+    A future or impossible date is logged as a warning and left empty (the article is kept).
+    ``charset`` is the one a server declared, if any.
     """
     where = where or source
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
@@ -503,15 +506,16 @@ def _article_files(root: Path) -> list[Path]:
 
 def _read_file(path: Path, name: str, max_bytes: int) -> list[Article | Quarantined]:
     where = str(path)
+    data = None
     try:
         size = path.stat().st_size
-        if size <= max_bytes:
+        if size <= max_bytes:  # read only files that say they fit, and never more than fits
             with path.open("rb") as file:
                 data = file.read(max_bytes + 1)
             size = len(data)
     except OSError as exc:
         return [Quarantined(name, "fetch_failed", f"cannot read {where}: {exc.strerror or exc}")]
-    if size > max_bytes:
+    if data is None or size > max_bytes:
         limit = f"{max_bytes / 1024 / 1024:g} MB"
         return [
             Quarantined(name, "too_large", f"{where} is {size:,} bytes, over the {limit} limit")

@@ -18,10 +18,13 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+import urllib3.connection
+from requests.adapters import HTTPAdapter
 
 from extract.articles import (
     SOURCES_FILE,
@@ -105,25 +108,48 @@ def _refusal(
     return None
 
 
-def _peer_refusal(response: requests.Response, url: str) -> str | None:
-    """A sentence when the connection went to a non-public address (DNS changed under us)."""
-    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
-    try:
-        peer = sock.getpeername()[0] if sock is not None else None
-    except OSError:
-        return None
-    if peer is None:
-        return None
-    address = ipaddress.ip_address(str(peer).split("%", 1)[0])
-    if kind := _address_kind(address):
-        return f"{url}: connected to {address}, which is {kind}; only public addresses are fetched"
-    return None
+class _AddressRefused(Exception):
+    """A connection reached a non-public address although its host resolved to public ones."""
 
 
-def _proxied(session: requests.Session, url: str) -> bool:
-    return bool(session.proxies) or (
-        session.trust_env and bool(requests.utils.get_environ_proxies(url))
-    )
+class _PublicOnly:
+    """Checks each new connection's peer address before any request is sent on it."""
+
+    def _new_conn(self) -> socket.socket:
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        address = ipaddress.ip_address(str(sock.getpeername()[0]).split("%", 1)[0])
+        if kind := _address_kind(address):
+            sock.close()
+            raise _AddressRefused(f"connected to {address}, which is {kind}")
+        return sock
+
+
+class _PublicHTTPConnection(_PublicOnly, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicOnly, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _PublicHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class _PublicOnlyAdapter(HTTPAdapter):
+    """An adapter whose direct connections refuse non-public peers (DNS may change after
+    :func:`_refusal` looked). Proxied requests go through requests' own proxy managers."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _PublicHTTPPool,
+            "https": _PublicHTTPSPool,
+        }
 
 
 def _content_type(header: str) -> tuple[str, str | None]:
@@ -138,9 +164,13 @@ def _content_type(header: str) -> tuple[str, str | None]:
 
 
 def _set_read_timeout(response: requests.Response, seconds: float) -> None:
-    """Bound the next socket read by what is left of the deadline."""
+    """Bound the next socket read by what is left of the deadline (best effort: the socket sits
+    on the connection, or, once http.client has let go of it, under the response's reader)."""
     sock = getattr(getattr(response.raw, "connection", None), "sock", None)
-    if sock is not None:
+    if sock is None:
+        reader = getattr(getattr(response.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    if isinstance(sock, socket.socket):
         sock.settimeout(max(seconds, 0.001))
 
 
@@ -200,12 +230,12 @@ def _fetch(
                 allow_redirects=False,
                 timeout=(min(connect_timeout, remaining), remaining),
             )
+        except _AddressRefused as exc:
+            detail = f"{current}: {exc}; only public addresses are fetched"
+            return Quarantined(url, "not_allowed", detail)
         except requests.RequestException as exc:
             return Quarantined(url, "fetch_failed", f"cannot fetch {current}: {_reason(exc)}")
         with response:
-            direct = not allow_private and not _proxied(session, current)
-            if direct and (detail := _peer_refusal(response, current)):
-                return Quarantined(url, "not_allowed", detail)
             status = response.status_code
             if status in REDIRECT_STATUSES:
                 location = response.headers.get("Location")
@@ -243,13 +273,18 @@ def fetch_article(
     redirects) or a :class:`Quarantined` row saying why not.
 
     ``timeout`` is (connect, total): the total bounds the whole fetch, streaming included.
-    Sessions made here ignore proxy settings from the environment, so the address checks see
-    the real peer; pass a ``session`` to use a proxy or mount retries.
+    The session made here ignores proxy settings from the environment and checks each
+    connection's peer address as it connects (DNS may answer differently the second time). A
+    ``session`` passed in is used as is (proxies, retries, cookies): its URLs and redirects are
+    still checked by resolving them, but its connections are not.
     """
     own = session is None
     if session is None:
         session = requests.Session()
         session.trust_env = False
+        if not allow_private:
+            session.mount("http://", _PublicOnlyAdapter())
+            session.mount("https://", _PublicOnlyAdapter())
     try:
         return _fetch(url.strip(), session, allow_private, max_bytes, timeout)
     finally:

@@ -10,12 +10,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from extract.articles import (
     Article,
     Quarantined,
     TickerQuote,
     article_from_html,
+    normalize_text,
     parse_ticker,
     read_path,
 )
@@ -354,3 +357,19 @@ def test_parse_ticker_tolerates_spacing_and_missing_parts() -> None:
 )  # fmt: skip
 def test_parse_ticker_on_junk(line: str) -> None:
     assert parse_ticker(line) == []
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@given(st.text())
+def test_normalize_text_is_idempotent(text: str) -> None:
+    once = normalize_text(text)
+    assert normalize_text(once) == once
+    assert "\r" not in once and "\n\n\n" not in once
+
+
+@given(st.text(alphabet=st.sampled_from(list("USDEURЗОЛОТОСЕРЕБРО:,.| 0123456789\u00a0"))))
+def test_parse_ticker_never_raises_and_values_are_finite(tail: str) -> None:
+    for quote in parse_ticker(f"СЕГОДНЯ, 05.12.2025 | {tail}"):
+        assert quote.value.is_finite() and quote.quote_date == date(2025, 12, 5)

@@ -80,7 +80,7 @@ def test_loopback_is_refused_without_allow_private(httpserver: HTTPServer) -> No
 def test_a_host_that_resolves_public_but_connects_to_loopback_is_refused(
     httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """DNS rebinding: the check saw a public address, the connection went to 127.0.0.1."""
+    """DNS rebinding: the check saw a public address, the connection reached 127.0.0.1."""
     checked = fetch_module._refusal
 
     def public_dns(url: str, allow_private: bool) -> object:
@@ -92,6 +92,7 @@ def test_a_host_that_resolves_public_but_connects_to_loopback_is_refused(
     assert isinstance(row, Quarantined)
     assert row.reason == "not_allowed"
     assert "connected to 127.0.0.1, which is loopback" in row.detail
+    assert httpserver.log == []  # refused on connecting, before the request was sent
 
 
 @pytest.mark.parametrize(
@@ -163,6 +164,24 @@ def test_slow_server_hits_the_total_deadline(httpserver: HTTPServer) -> None:
     assert row.reason == "fetch_failed"
     assert "took longer than 1 s" in row.detail
     assert elapsed < 1.8
+
+
+def test_a_server_that_stalls_late_is_cut_at_the_deadline(httpserver: HTTPServer) -> None:
+    def stall() -> Iterator[bytes]:
+        yield b"<html><body><p>"
+        time.sleep(0.7)
+        yield b"x"
+        time.sleep(1.5)  # the socket's own read timeout would wait a full second more
+        yield b"</p></body></html>"
+
+    httpserver.expect_request("/stall").respond_with_response(
+        Response(stall(), content_type="text/html")
+    )
+    started = time.monotonic()
+    row = fetch(httpserver.url_for("/stall"), timeout=(1, 1.0))
+    assert isinstance(row, Quarantined)
+    assert "took longer than 1 s" in row.detail
+    assert time.monotonic() - started < 1.5
 
 
 def test_http_errors_and_unsupported_types(httpserver: HTTPServer) -> None:

@@ -19,6 +19,7 @@ renamed as (
         cast(text as varchar) as article_text,
         cast(char_count as integer) as char_count,
         cast(language as varchar) as language,
+        cast(header as varchar) as header,
         cast(loaded_at as timestamp) as loaded_at
 
     from source
