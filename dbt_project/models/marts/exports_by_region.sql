@@ -7,8 +7,10 @@
       neither product nor region.
     A figure is considered only when its subject and period agree with the destination's (equal,
     or null on either side); among several, the one with the same period, then the same subject,
-    then the first in the article wins. A destination without a period takes the period of the
-    figures found for it (the total first).
+    then (for the total export volume) the largest, then the first in the article wins: an article
+    may also state a part of its exports with no product or region («их вклад ... почти 500
+    миллионов рублей»), which is never larger than the total. A destination without a period
+    takes the period of the figures found for it (the total first).
 #}
 
 with
@@ -133,6 +135,7 @@ ranked_figures as (
                 case tie when 'product and region' then 1 when 'product' then 2 when 'region' then 3 else 4 end,
                 is_same_period desc,
                 is_same_subject desc,
+                case when metric = 'export_volume' and tie = 'total' then value end desc nulls last,
                 figure_index
         ) as preference
 
