@@ -20,7 +20,6 @@ from functools import lru_cache
 from razdel import sentenize
 
 from extract.articles import Article
-
 from extract.quantities import Quantity, find_quantities
 from extract.vocabulary import (
     COUNTRY_TERMS,
@@ -68,26 +67,28 @@ class Sentence:
 # Words that tie a number to a metric family (lower-case text, "ё" as "е").
 CONTEXT: dict[str, re.Pattern[str]] = {
     "export": re.compile(
-        r"экспорт|export|за рубеж|зарубежн|внешн\w* рын|постав\w*\s+(?:в|на)\s|поставк|отправ|"
-        r"вывез|востребован|приходил\w* на|пришл\w* на|пришел\w* на"
+        r"экспорт|за рубеж|зарубежн|за границ|внешн\w* рын|постав\w*\s+(?:в|на)\s|поставк|"
+        r"поставля|отправ|отгруж|отгрузи|вывез|востребован|покупател|приходил\w* на|пришл\w* на|"
+        r"пришел\w* на|спрос\w* (?:в|на)|нашл\w* (?:спрос|покупател|клиент)|главн\w* рынк|"
+        r"основн\w* рынк|рынк\w* сбыта|рынком для|закупил|закупа|уходил|уходят|уходит|ушл[аи]"
     ),
     "revenue": re.compile(
-        r"выручк|оборот|объем\w* продаж|продаж\w* (?:вырос|состав|достиг)|revenue"
+        r"выручк|оборот|объем\w*(?:\s+\w+){0,2}\s+продаж|продаж\w* (?:вырос|состав|достиг)|"
+        r"объем\w* рынк"
     ),
     "investment": re.compile(
-        r"инвестиц|инвестир|вложени|вложит|вложат|вложил|капиталовлож|investment"
+        r"инвестиц|инвестир|инвестор|вложени|вложит|вложат|вложил|капиталовлож"
     ),
     "output": re.compile(
-        r"\bвыпуск(?:а|у|ом|е)?\b|объем\w* (?:выпуска|производств)|производств\w* (?:вырос|увелич|"
-        r"сократ)|выработк|выпустил\w*|output"
+        r"\bвыпуск(?:а|у|ом|е)?\b|выпустил\w*|\bпроизводств(?:о|а|у|ом)\b|выработк"
     ),
 }
 GROWTH = re.compile(r"вырос|выросл|увелич|прирост|рост|прибав|превыша|больше|поднял|grew|increase")
 DECLINE = re.compile(r"сократ|снизил|снижен|уменьш|упал|упало|падени")
 SHARE_WORDS = re.compile(r"дол[яию]|приход|пришл|пришел|составля|составил|из них|от общего|share")
 NEW_RESIDENTS = re.compile(
-    r"нов\w* резидент|статус резидента получил|получил\w* статус резидент|стали резидент|"
-    r"пополнил|присоедин|new resident"
+    r"нов\w* резидент|статус\w*\s+резидент.{0,80}?получил|получил\w*.{0,40}статус\w*\s+резидент|"
+    r"стали резидент|пополнил|присоедин"
 )
 # Who said it is not what it is about: «..., — добавил руководитель департамента инвестиционной
 # политики» must not make a figure an investment.
@@ -146,16 +147,21 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month + 1, 1).fromordinal(date(year, month + 1, 1).toordinal() - 1)
 
 
+COMPARISON = re.compile(
+    r"(?:результат|показател|уровн|по сравнению|в сравнении|чем\s|против\s|относительно|"
+    r"по отношению|к тому же|аналогичн|годом ранее|\bк\s+(?=(?:19|20)\d\d))[^,;)]*"
+)
+
+
 def find_period(sentence: str, published: date | None) -> tuple[date, date] | None:
     """The period a sentence's flow figure covers, resolved against the article's date."""
-    text = sentence.lower().replace("ё", "е")
+    # The base of a comparison is not the period: «в 1,4 раза больше, чем в 2021 году».
+    text = _blank(COMPARISON, sentence.lower().replace("ё", "е"))
     base_year = published.year if published else None
     explicit = [
         (m.start(), int(m.group(1)))
         for m in re.finditer(r"(?<!\d)((?:19|20)\d\d)(?:-?м|-го)?\s*(?:году|года|год|г\.|гг)", text)
-        if not re.search(r"(?:показател|уровн|сравнени|чем в|против|относительно|отношению)\w*\s*$",
-                         text[max(0, m.start() - 30) : m.start()])
-    ]  # fmt: skip
+    ]
     relative = None
     if re.search(r"позапрошл\w* год", text):
         relative = -2
@@ -256,18 +262,18 @@ def named_entities(sentence: str) -> list[tuple[int, int, str, str]]:
 
 
 def _nearest_family(text: str, position: int) -> str | None:
-    """The metric family whose keyword stands nearest the number (before it preferred)."""
-    best: tuple[int, str] | None = None
+    """The metric family whose keyword stands nearest before the number, else nearest after."""
+    before: tuple[int, str] | None = None
+    after: tuple[int, str] | None = None
     for family, pattern in CONTEXT.items():
         for match in pattern.finditer(text):
-            distance = (
-                position - match.end()
-                if match.end() <= position
-                else (match.start() - position) * 2
-            )
-            if best is None or abs(distance) < best[0]:
-                best = (abs(distance), family)
-    return best[1] if best else None
+            if match.end() <= position:
+                if before is None or position - match.end() < before[0]:
+                    before = (position - match.end(), family)
+            elif after is None or match.start() - position < after[0]:
+                after = (match.start() - position, family)
+    chosen = before or after
+    return chosen[1] if chosen else None
 
 
 def _growth_metric(family: str | None) -> str | None:
@@ -279,7 +285,9 @@ def _growth_metric(family: str | None) -> str | None:
     }.get(family or "")
 
 
-def classify(q: Quantity, text: str, context: str) -> tuple[str, float] | None:
+def classify(
+    q: Quantity, text: str, context: str, clause: str | None = None
+) -> tuple[str, float] | None:
     """The metric and the value in its unit for a quantity, or None if it is not a fact.
 
     ``text`` is the sentence (lower case), ``context`` the sentence plus, for anaphoric
@@ -304,7 +312,11 @@ def classify(q: Quantity, text: str, context: str) -> tuple[str, float] | None:
         return (metric, q.value) if metric else None
     if q.kind in ("percent", "share"):
         ratio = q.value / 100 if q.kind == "percent" else q.value
-        if q.preposition == "на" and (GROWTH.search(text) or DECLINE.search(text)):
+        just_before = text[max(0, q.start - 25) : q.start]
+        growth_verb = re.search(
+            r"(?:прибави|вырос|выросл|увеличи|снизи|сократи|упа)\w*\s+(?:на\s+)?$", just_before
+        )
+        if (q.preposition == "на" or growth_verb) and (GROWTH.search(text) or DECLINE.search(text)):
             metric = _growth_metric(family)
             factor = 1 - ratio if DECLINE.search(text) and not GROWTH.search(text) else 1 + ratio
             return (metric, factor) if metric else None
@@ -317,10 +329,10 @@ def classify(q: Quantity, text: str, context: str) -> tuple[str, float] | None:
         return None
     noun = q.noun
     words = set(q.noun_words)
+    clause = clause if clause is not None else text
     if noun == "резидент":
-        return (
-            "new_residents" if NEW_RESIDENTS.search(text) or "новый" in words else "resident_count"
-        ), q.value
+        new = NEW_RESIDENTS.search(clause) or "новый" in words
+        return ("new_residents" if new else "resident_count"), q.value
     if noun in (
         "компания",
         "предприятие",
@@ -330,9 +342,9 @@ def classify(q: Quantity, text: str, context: str) -> tuple[str, float] | None:
         "стартап",
         "company",
     ):
-        if NEW_RESIDENTS.search(text) or "новый" in words:
+        if NEW_RESIDENTS.search(clause) or "новый" in words:
             return "new_residents", q.value
-        if "резидент" in text or "resident" in text:
+        if "резидент" in clause:
             return "resident_count", q.value
         return "company_count", q.value
     if noun == "место" and "рабочий" in words:
@@ -343,7 +355,7 @@ def classify(q: Quantity, text: str, context: str) -> tuple[str, float] | None:
         return "production_count", q.value
     if noun in ("корпус", "здание", "комплекс", "строение"):
         return "building_count", q.value
-    if noun == "страна" and family == "export":
+    if noun in ("страна", "государство") and family == "export":
         return "export_countries", q.value
     return None
 
@@ -360,18 +372,13 @@ def _non_overlapping(found: list[tuple[int, int, str]]) -> list[tuple[int, int, 
     return kept
 
 
-def find_regions(
-    sentence: str, entities: list[tuple[int, int, str, str]]
-) -> list[tuple[int, int, str]]:
-    """Regions and countries of a sentence: gazetteer first, then natasha's LOC spans."""
+def find_regions(sentence: str) -> list[tuple[int, int, str]]:
+    """Regions and countries of a sentence, by the gazetteer (canonical Russian names).
+
+    natasha tags places too, but also Russian towns and the odd product adjective; a destination
+    must be a place the vocabulary knows, so its canonical name and ISO code are reliable.
+    """
     found = find_terms(REGION_TERMS, sentence) + find_terms(COUNTRY_TERMS, sentence)
-    for start, end, kind, normal in entities:
-        if (
-            kind == "LOC"
-            and normal not in NOT_DESTINATIONS
-            and not any(s < end and start < e for s, e, _ in found)
-        ):
-            found.append((start, end, normal))
     return _non_overlapping(found)
 
 
@@ -380,37 +387,162 @@ def _nearest_before(items: list[tuple[int, int, str]], position: int) -> str | N
     return before[-1][2] if before else None
 
 
+def _clause(text: str, position: int) -> tuple[int, int]:
+    """Bounds of the clause around ``position``: commas (not decimal ones), semicolons, colons,
+    dashes and brackets end a clause."""
+    boundary = re.compile(r"(?<!\d),|,(?!\d)|;|:|\s[—–-]\s|\(|\)")
+    start = 0
+    for match in boundary.finditer(text, 0, position):
+        start = match.end()
+    after = boundary.search(text, position)
+    return start, after.start() if after else len(text)
+
+
+@lru_cache(maxsize=1)
+def _pymorphy():
+    _natasha()  # natasha patches pymorphy2 for Python 3.11 on import
+    import pymorphy2
+
+    return pymorphy2.MorphAnalyzer()
+
+
+def nominative(name: str) -> str:
+    """«Биолинка» -> «Биолинк»: a quoted name's last word back in the nominative."""
+    words = name.split()
+    if (
+        not words
+        or not re.fullmatch(r"[А-ЯЁа-яё][А-ЯЁа-яё-]+", words[-1])
+        or not name[:1].isupper()
+    ):
+        return name
+    parses = _pymorphy().parse(words[-1])
+    # A declined name after a noun («украшения «Златограда»») is in the genitive singular.
+    genitive = [
+        p
+        for p in parses
+        if {"NOUN", "gent", "sing"} <= set(str(p.tag).replace(" ", ",").split(","))
+    ]
+    if not genitive:
+        return name
+    inflected = genitive[0].inflect({"nomn"})
+    if inflected is None:
+        return name
+    words[-1] = _recase(words[-1], inflected.word)
+    if len(words) > 1:  # «Золотой нити» -> «Золотая нить»: adjectives agree with the noun
+        return " ".join([*(_agree(w, inflected.tag) for w in words[:-1]), words[-1]])
+    return words[-1]
+
+
+def _recase(original: str, lowered: str) -> str:
+    """``lowered`` with the letter case of ``original`` where they share a stem: «ТермоКомпозит»."""
+    common = 0
+    while common < min(len(original), len(lowered)) and original[common].lower() == lowered[common]:
+        common += 1
+    return original[:common] + lowered[common:]
+
+
+def _agree(word: str, noun_tag: object) -> str:
+    for parse in _pymorphy().parse(word):
+        if "ADJF" in str(parse.tag):
+            inflected = parse.inflect({"nomn", getattr(noun_tag, "gender", None) or "masc", "sing"})
+            if inflected is not None:
+                return (
+                    inflected.word[:1].upper() + inflected.word[1:]
+                    if word[:1].isupper()
+                    else inflected.word
+                )
+    return word
+
+
+QUOTED = re.compile(r"[«\"“]([А-ЯЁA-Z][^»\"”]{1,40})[»\"”]")
+COMPANY_WORDS = re.compile(
+    r"(?:компани|завод|предприяти|фирм|производител|групп|холдинг|корпораци|фабрик|"
+    r"технопарк|дом|бренд|студи|мастерск|стартап|резидент)\w*\s*$",
+    re.I,
+)
+NOT_COMPANIES = re.compile(r"^(?:москва|россия|made in russia|сделано в россии)$", re.I)
+
+
 def find_subjects(
     sentence: str, entities: list[tuple[int, int, str, str]]
-) -> list[tuple[int, int, str]]:
-    """The zone, its sites and named companies mentioned in a sentence."""
-    found = find_terms(SUBJECT_TERMS, sentence)
-    for match in COMPANY_NAME.finditer(sentence):
+) -> list[tuple[int, int, str, str]]:
+    """The zone, its sites and named companies of a sentence: (start, end, name, kind).
+
+    Kinds: ``company`` (a quoted name or an organisation natasha finds), ``site``, ``zone``.
+    """
+    found = [
+        (start, end, name, "zone" if name == ZONE else "site")
+        for start, end, name in find_terms(SUBJECT_TERMS, sentence)
+    ]
+    for match in QUOTED.finditer(sentence):
         name = match.group(1).strip()
-        if not find_terms(SUBJECT_TERMS, f"«{name}»") and name.lower() != "москва":
-            found.append((match.start(1), match.end(1), name))
+        if find_terms(SUBJECT_TERMS, f"«{name}»") or NOT_COMPANIES.match(name):
+            continue
+        if any(s <= match.start() < e for s, e, _, _ in found):
+            continue
+        after_generic = COMPANY_WORDS.search(sentence[max(0, match.start() - 30) : match.start()])
+        found.append(
+            (match.start(1), match.end(1), name if after_generic else nominative(name), "company")
+        )
     for start, end, kind, normal in entities:
-        if (
-            kind == "ORG"
-            and re.search(r"[«\"]", sentence[start:end])
-            and not any(s < end and start < e for s, e, _ in found)
+        if kind != "ORG" or any(s < end and start < e for s, e, _, _ in found):
+            continue
+        if re.search(
+            r"департамент|министерств|мэри|правительств|администрац|банк|агентств", normal.lower()
         ):
+            continue
+        if re.search(r"[«\"]", sentence[start:end]) or re.fullmatch(r"[A-Z][\w-]+", normal):
             name = re.sub(r"^.*?[«\"]|[»\"].*$", "", normal).strip()
-            if name and not re.search(
-                r"департамент|министерств|мэри|правительств|администрац", normal.lower()
-            ):
-                found.append((start, end, name))
-    return _non_overlapping(found)
+            if name:
+                found.append((start, end, name, "company"))
+    found.sort()
+    return found
+
+
+def pick_subject(subjects: list[tuple[int, int, str, str]], position: int) -> str | None:
+    """A company beats a site, a site beats the zone; among equals the one nearest the number."""
+    for kind in ("company", "site", "zone"):
+        candidates = [s for s in subjects if s[3] == kind]
+        if candidates:
+            return min(
+                candidates, key=lambda s: abs(s[0] - position) + (0 if s[0] < position else 5)
+            )[2]
+    return None
 
 
 def article_subject(text: str, title: str = "") -> str | None:
-    """The subject an article is mostly about: the most mentioned (a title counts thrice)."""
-    counts = Counter(name for _, _, name in find_terms(SUBJECT_TERMS, text))
-    counts.update({name: 3 for _, _, name in find_terms(SUBJECT_TERMS, title)})
-    if not counts:
-        return None
-    top, _ = counts.most_common(1)[0]
-    return top
+    """Who an article is mostly about, the subject of figures whose sentence names nobody.
+
+    A company story introduces its company in the title or the lead and names its site in
+    passing: then the company. Otherwise the most mentioned zone or site (a title counts thrice).
+    """
+    companies: Counter[str] = Counter()
+    places: Counter[str] = Counter()
+    for piece, weight in ((title, 3), (text, 1)):
+        for _, _, name, kind in find_subjects(piece, []):
+            (companies if kind == "company" else places)[name] += weight
+    lead = title + " " + " ".join(s.text for s in split_sentences(text)[:2])
+    if companies and any(kind == "company" for *_, kind in find_subjects(lead, [])):
+        return companies.most_common(1)[0][0]
+    if places:
+        return places.most_common(1)[0][0]
+    return companies.most_common(1)[0][0] if companies else None
+
+
+GENERIC_COMPANY = re.compile(
+    r"\b(?:компани|фабрик|завод|предприяти|производител|фирм|ее|его)\w*", re.I
+)
+PLANNED = re.compile(
+    r"рассчитыва|планиру|намерен|собира|выйти на|в перспектив|в будущем|ведет переговор|"
+    r"посетил|делегаци"
+)
+EXCHANGE_RATE = re.compile(r"(?:курс\w*|доллар\w*|евро|юан\w*)\s+(?:\w+\s+){0,6}$")
+LEFT_NOUNS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
+    (re.compile(r"резидент"), "резидент", ()),
+    (re.compile(r"рабоч\w+ мест"), "место", ("рабочий",)),
+    (re.compile(r"компани"), "компания", ()),
+    (re.compile(r"площадок|площадки"), "площадка", ()),
+)
 
 
 # --------------------------------------------------------------------------- the whole article
@@ -419,65 +551,61 @@ def article_subject(text: str, title: str = "") -> str | None:
 def extract_facts(
     text: str, *, article: str = "", published: date | None = None, title: str | None = None
 ) -> list[Fact]:
-    """All facts of an article's text (and title), de-duplicated, in reading order."""
-    body_subject = article_subject(text, title or "")
+    """All facts of an article's text, de-duplicated, in reading order."""
+    main_subject = article_subject(text, title or "")
     sentences = split_sentences(text)
-    periods = Counter(p for s in sentences if (p := find_period(s.text, published)) is not None)
-    article_period = periods.most_common(1)[0][0] if periods else None
     facts: list[Fact] = []
     previous: Sentence | None = None
-    previous_subjects: list[tuple[int, int, str]] = []
-    previous_products: list[tuple[int, int, str]] = []
+    previous_period: tuple[date, date] | None = None
     previous_export = False
+    previous_subjects: list[tuple[int, int, str, str]] = []
     for sentence in sentences:
-        lower = _blank(ATTRIBUTION, sentence.text.lower().replace("ё", "е"))
+        raw_lower = sentence.text.lower().replace("ё", "е")
+        lower = _blank(ATTRIBUTION, raw_lower)
         quantities = find_quantities(sentence.text)
-        regions_here = find_terms(REGION_TERMS, sentence.text) + find_terms(
-            COUNTRY_TERMS, sentence.text
-        )
+        regions = find_regions(sentence.text)
         anaphoric = bool(ANAPHORA.match(sentence.text.strip()))
-        context = (
-            (_blank(ATTRIBUTION, previous.text.lower()) + " ")
-            if previous is not None and anaphoric
-            else ""
-        ) + lower
         export_here = bool(CONTEXT["export"].search(lower))
-        if not quantities and not (regions_here and (export_here or previous_export)):
-            previous, previous_export = sentence, export_here
-            previous_subjects = find_terms(SUBJECT_TERMS, sentence.text)
-            previous_products = find_terms(PRODUCT_TERMS, sentence.text)
+        if not quantities and not (regions and (export_here or (anaphoric and previous_export))):
+            previous, previous_export, previous_period = (
+                sentence,
+                export_here,
+                find_period(sentence.text, published),
+            )
+            previous_subjects = find_subjects(sentence.text, [])
             continue
+        context = (
+            (_blank(ATTRIBUTION, previous.text.lower()) + " ") if previous and anaphoric else ""
+        ) + lower
         entities = named_entities(sentence.text)
         subjects = find_subjects(sentence.text, entities)
         products = find_terms(PRODUCT_TERMS, sentence.text)
-        period = find_period(sentence.text, published)
-        used: set[int] = set()
+        period = find_period(sentence.text, published) or (previous_period if anaphoric else None)
 
         def subject_at(
-            position: int, _subjects=subjects, _anaphoric=anaphoric, _prev=previous_subjects
+            position: int, _subjects=subjects, _anaphoric=anaphoric, _previous=previous_subjects
         ) -> str | None:
-            before = _nearest_before(_subjects, position)
-            if before:
-                return before
-            if _subjects:
-                return _subjects[0][2]
-            if _anaphoric and _prev:
-                return _prev[-1][2]
-            return body_subject
+            return _subject_for(position, _subjects, _previous if _anaphoric else [], main_subject)
 
-        # Destinations: places in an export context, each with the product named before it.
-        if export_here or (previous_export and anaphoric) or (previous_export and regions_here):
-            for start, end, region in find_regions(sentence.text, entities):
+        used: set[int] = set()
+        if export_here or (anaphoric and previous_export):
+            for start, end, region in regions:
+                clause = _clause(lower, start)
+                if PLANNED.search(lower[clause[0] : clause[1]]):
+                    continue
                 count = None
                 for index, q in enumerate(quantities):
-                    if q.noun == "страна" and 0 <= start - q.end <= 40:
+                    if q.noun in ("страна", "государство") and 0 <= start - q.end <= 2:
                         count, used = q.value, used | {index}
-                product = _nearest_before(products, start) or (products[0][2] if products else None)
-                if product is None and anaphoric:
-                    product = _nearest_before(previous_products, 10**9)
+                in_clause = [p for p in products if clause[0] <= p[0] < clause[1]]
+                if not in_clause and re.match(r"\s*[—–-]\s", lower[clause[1] : clause[1] + 3]):
+                    following = _clause(lower, clause[1] + 3)  # «в Казахстан — светильники»
+                    in_clause = [p for p in products if following[0] <= p[0] < following[1]]
+                product = (in_clause[0][2] if in_clause else _nearest_before(products, start)) or (
+                    products[0][2] if len(products) == 1 else None
+                )
                 facts.append(Fact(
-                    article, "export_destination", count, None, "exact",
-                    *(period or article_period or (None, None)),
+                    article, "export_destination", count, None, "exact", *(period or (None, None)),
                     subject_at(start), region, region_code(region), product,
                     sentence.text.strip(), sentence.start + start, sentence.start + end,
                     "destination",
@@ -486,35 +614,77 @@ def extract_facts(
         for index, q in enumerate(quantities):
             if index in used:
                 continue
-            decided = classify(q, lower, context)
+            if q.unit == "RUB" and EXCHANGE_RATE.search(lower[max(0, q.start - 60) : q.start]):
+                continue  # «курс доллара превысил 97 рублей»
+            q = _with_left_noun(q, lower)
+            clause = _clause(lower, q.start)
+            decided = classify(q, lower, context, lower[clause[0] : clause[1]])
             if decided is None:
                 continue
             metric, value = decided
-            unit = METRIC_UNITS[metric]
             flow = metric in FLOW_METRICS
-            product = None
-            region = None
-            if metric in ("export_share", "export_volume", "exporters_share"):
-                after = [p for p in products if p[0] > q.start]
-                product = (
-                    (after[0][2] if after else _nearest_before(products, q.start))
-                    if metric != "exporters_share"
-                    else None
+            product = region = None
+            if metric in ("export_share", "export_volume"):
+                after = sorted(
+                    [(p[0], "product", p[2]) for p in products if p[0] > q.start]
+                    + [(r[0], "region", r[2]) for r in regions if r[0] > q.start]
                 )
-                if metric == "export_volume" and len(products) > 1:
-                    product = None  # a figure for several products together
+                if after and after[0][1] == "region":
+                    region = after[0][2]
+                elif after:
+                    product = after[0][2]
+                elif len(products) == 1:
+                    product = products[0][2]
+            elif metric in ("export_growth", "export_countries", "revenue", "output_growth"):
+                named = {p[2] for p in products}
+                product = named.pop() if len(named) == 1 else None
             start, end = sentence.start + q.start, sentence.start + q.end
-            fact_period = (period or article_period) if flow else None
             facts.append(Fact(
-                article, metric, value, unit, q.qualifier,
-                *(fact_period or (None, None)),
+                article, metric, value, METRIC_UNITS[metric], q.qualifier,
+                *((period or (None, None)) if flow else (None, None)),
                 subject_at(q.start), region, region_code(region), product,
                 sentence.text.strip(), start, end, q.rule,
                 None if flow else _target_year(sentence.text),
             ))  # fmt: skip
-        previous, previous_export = sentence, export_here
-        previous_subjects, previous_products = subjects, products
+        previous, previous_export, previous_subjects = sentence, export_here, subjects
+        previous_period = period
     return deduplicate(facts)
+
+
+def _subject_for(
+    position: int,
+    subjects: list[tuple[int, int, str, str]],
+    previous: list[tuple[int, int, str, str]],
+    main_subject: str | None,
+) -> str | None:
+    """The sentence's own subject, else the previous sentence's (anaphora), else the article's."""
+    return pick_subject(subjects, position) or pick_subject(previous, 10**9) or main_subject
+
+
+def _with_left_noun(q: Quantity, text: str) -> Quantity:
+    """A bare number («превышает 240», «являются 19 из них») takes the counted noun on its left."""
+    if q.noun or q.unit or q.kind != "number":
+        return q
+    left = text[max(0, q.start - 60) : q.start]
+    best: tuple[int, str, tuple[str, ...]] | None = None
+    for pattern, noun, words in LEFT_NOUNS:
+        for match in pattern.finditer(left):
+            if best is None or match.start() > best[0]:
+                best = (match.start(), noun, words)
+    if best is None:
+        return q
+    return Quantity(
+        q.start,
+        q.end,
+        q.value,
+        q.kind,
+        q.unit,
+        q.qualifier,
+        best[1],
+        (*best[2], best[1]),
+        q.preposition,
+        q.rule + "_left",
+    )
 
 
 def _blank(pattern: re.Pattern[str], text: str) -> str:
@@ -523,13 +693,15 @@ def _blank(pattern: re.Pattern[str], text: str) -> str:
 
 
 def deduplicate(facts: list[Fact]) -> list[Fact]:
-    """Keep the first of facts that say the same thing (a title repeated in the text)."""
+    """Keep the first of facts that say the same thing (a figure repeated in the text)."""
     seen: set[tuple] = set()
     kept = []
     for fact in facts:
         value = round(fact.value, 6) if fact.value is not None else None
         key = (fact.metric, value, fact.unit, fact.qualifier, fact.period_start, fact.period_end,
                fact.subject, fact.region, fact.product)  # fmt: skip
+        if fact.metric == "export_destination":
+            key = (fact.metric, fact.region)  # one destination fact per place and article
         if key in seen:
             continue
         seen.add(key)
@@ -545,4 +717,12 @@ def extract_article_facts(article: Article) -> list[Fact]:
     )
 
 
-__all__ = ["EXTRACTOR_VERSION", "ZONE", "Fact", "extract_facts", "find_period", "split_sentences"]
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "ZONE",
+    "Fact",
+    "extract_article_facts",
+    "extract_facts",
+    "find_period",
+    "split_sentences",
+]

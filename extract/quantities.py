@@ -49,6 +49,40 @@ STOREY_PREFIX = re.compile(
     r"^(одно|двух|трех|трёх|четырех|четырёх|пяти|шести|семи|восьми|девяти|десяти|"
     r"двенадцати|шестнадцати|двадцати|\d+-?)этажн"
 )
+FUNCTION_WORDS = frozenset(
+    [
+        "и",
+        "в",
+        "во",
+        "на",
+        "с",
+        "со",
+        "по",
+        "до",
+        "от",
+        "за",
+        "к",
+        "ко",
+        "у",
+        "о",
+        "об",
+        "из",
+        "а",
+        "но",
+        "или",
+        "же",
+        "ли",
+        "не",
+        "ни",
+        "что",
+        "как",
+        "для",
+        "при",
+        "без",
+        "под",
+        "над",
+    ]
+)
 BUILDING_NOUNS = frozenset({"корпус", "здание", "комплекс", "центр", "строение", "башня", "цех"})
 
 QUALIFIER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -145,8 +179,8 @@ def _tokens(sentence: str) -> list[_Token]:
         if (
             previous is not None
             and re.fullmatch(r"\d{3}", token.text)
-            and re.fullmatch(r"\d{1,3}(?:[  \u202f]\d{3})*", previous.text)
-            and sentence[previous.stop : token.start] in (" ", "\u00a0", "\u202f")
+            and re.fullmatch(r"\d{1,3}(?:[  \u202f\u2009]\d{3})*", previous.text)
+            and sentence[previous.stop : token.start] in (" ", "\u00a0", "\u202f", "\u2009")
         ):
             merged[-1] = _Token(sentence[previous.start : token.stop], previous.start, token.stop)
             continue
@@ -155,7 +189,7 @@ def _tokens(sentence: str) -> list[_Token]:
 
 
 def _parse_digits(text: str) -> float | None:
-    cleaned = re.sub(r"[  \u202f]", "", text)
+    cleaned = re.sub(r"[  \u202f\u2009]", "", text)
     if re.fullmatch(r"\d+(?:[.,]\d+)?", cleaned):
         return float(cleaned.replace(",", "."))
     return None
@@ -182,7 +216,7 @@ def _qualifier(sentence: str, start: int) -> tuple[str, str | None]:
     for name, pattern in QUALIFIER_PATTERNS:
         if pattern.search(before) and not (name == "over" and before.rstrip().endswith(" от")):
             return name, preposition
-        if stripped is not before and name != "under" and pattern.search(stripped):
+        if stripped is not before and pattern.search(stripped):
             return name, preposition
     if preposition == "от" and re.search(r"\bот\s+$", before):
         return "over", preposition
@@ -242,7 +276,9 @@ def _noun_after(tokens: list[_Token], i: int) -> tuple[str | None, tuple[str, ..
             break
         parses = lemmas(token.text)
         pos = {p for _, p in parses}
-        if pos & {"PREP", "CONJ", "PRCL", "NPRO", "INTJ"} and "NOUN" not in pos:
+        if token.lower in FUNCTION_WORDS or (
+            pos & {"PREP", "CONJ", "PRCL", "NPRO", "INTJ"} and "NOUN" not in pos
+        ):
             break
         if "NOUN" in pos and not pos & {"ADJF", "PRTF"}:
             lemma = next(lemma for lemma, p in parses if p == "NOUN")
