@@ -12,7 +12,7 @@ export DO_NOT_TRACK := 1
 DBT_FILES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install demo test ui ui-demo lint check-defs clean
+.PHONY: help install demo test eval ui ui-demo lint check-defs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,6 +37,11 @@ demo: install  ## build data/warehouse.duckdb offline from the bundled samples
 test: install  ## run the whole test suite (offline), lint first
 	$(BIN)/ruff check extract orchestration tests scripts
 	$(BIN)/pytest
+
+eval: install  ## precision and recall of fact extraction on the hand-made corpora
+	$(BIN)/python -m extract.evaluation
+	@echo "--- held-out set (written without looking at the extractor)"
+	$(BIN)/python -m extract.evaluation --corpus data/eval/heldout/articles --gold data/eval/heldout/gold.jsonl
 
 check-defs: install  ## load the Dagster definitions the way `dg dev` does
 	$(BIN)/dg check defs

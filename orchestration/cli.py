@@ -224,9 +224,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "select rate_date, currency_code, nominal, value_rub, rub_per_unit, set_on_date "
         "from marts.fx_rates where currency_code = 'USD' order by rate_date desc limit 5"
     )
-    print(f'\n$ tpw sql "{query}"')
-    columns, rows = run_query(query)
-    print(_format_table(columns, rows))
+    queries = [
+        query,
+        "select region, product, share, countries, total_export_rub, export_growth "
+        "from marts.exports_by_region where period_start = '2020-01-01' order by region",
+        "select quote_date, instrument, value, official_value, matches from marts.ticker_quotes "
+        "order by instrument",
+    ]
+    for sql in queries:
+        print(f'\n$ tpw sql "{sql}"')
+        columns, rows = run_query(sql)
+        print(_format_table(columns, rows))
     return 0
 
 

@@ -1,0 +1,814 @@
+"""Numeric facts from English articles about Technopolis Moscow and the jewelry industry.
+
+The English counterpart of :func:`extract.facts.extract_facts`, in plain regular expressions:
+each sentence's quantities (roubles, areas, percentages, shares, multipliers, counted nouns) get
+a metric from their unit, noun and the words around them; periods are resolved against the
+article's date; subjects, destinations and products are found in English and given their
+Russian canonical names from :mod:`extract.vocabulary`. Rules and examples: docs/facts.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from razdel import sentenize
+
+from extract.vocabulary import COUNTRIES, FLOW_METRICS, METRIC_UNITS, ZONE, region_code
+
+if TYPE_CHECKING:
+    from extract.facts import Fact
+
+# --------------------------------------------------------------------------- numbers
+
+UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+WORD_NUMBERS: dict[str, int] = {
+    **{word: n for n, word in enumerate(UNITS, start=1)},
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "a dozen": 12, "a hundred": 100,
+}  # fmt: skip
+ORDINALS: dict[str, int] = {
+    "other": 2, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10,
+}  # fmt: skip
+FRACTIONS: dict[str, float] = {
+    "half": 1 / 2, "third": 1 / 3, "quarter": 1 / 4, "fifth": 1 / 5, "sixth": 1 / 6,
+    "tenth": 1 / 10, "two thirds": 2 / 3, "three quarters": 3 / 4,
+}  # fmt: skip
+SCALES = {"trillion": 1e12, "trn": 1e12, "tn": 1e12, "billion": 1e9, "bln": 1e9, "bn": 1e9,
+          "million": 1e6, "mln": 1e6, "mn": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3}  # fmt: skip
+MULTIPLIER_VERBS = {
+    "doubled": 2, "twice": 2, "twofold": 2, "tripled": 3, "trebled": 3, "threefold": 3,
+    "quadrupled": 4, "fourfold": 4, "fivefold": 5, "tenfold": 10,
+}  # fmt: skip
+
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+WORD_NUM = (
+    rf"(?:(?:{_TENS})(?:-(?:{'|'.join(UNITS)}))?|eleven|twelve|thirteen|fourteen|fifteen|"
+    rf"sixteen|seventeen|eighteen|nineteen|ten|{'|'.join(UNITS)}|a dozen|a hundred)"
+)
+DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+NUM = rf"(?:{DIGITS}|{WORD_NUM})"
+# No letter, digit, decimal point or hyphen glued to either side of a number.
+B, E = r"(?<![\w.,$€£₽+-])", r"(?![\w%-]|[.,]\d)"
+
+
+def _number(text: str) -> float:
+    text = text.lower().strip()
+    if text in WORD_NUMBERS:
+        return float(WORD_NUMBERS[text])
+    if "-" in text:
+        tens, unit = text.split("-")
+        return float(WORD_NUMBERS[tens] + WORD_NUMBERS[unit])
+    return float(text.replace(",", ""))
+
+
+# --------------------------------------------------------------------------- quantity patterns
+
+_SCALE = r"(?:trillion|billion|million|thousand|trn|tn|bln|bn|mln|mn|m|k)"
+_RUB = r"(?:roubles?|rubles?|rub\b\.?|₽)"
+_FOREIGN = r"(?:us\$|\$|€|£|usd|eur|cny|gbp|dollars?|euros?|yuan|pounds)"
+_AREA = (
+    r"(?P<unit>hectares?|ha\b|square[\s-]kilomet(?:re|er)s?|sq\.?\s?km\b|km2|km²|"
+    r"square[\s-]met(?:re|er)s?|sq\.?\s?m\b|m2|m²)"
+)
+NOUNS = {
+    "resident": r"residents?",
+    "company": r"compan(?:y|ies)|firms?|enterprises?|businesses|manufacturers?|producers?|"
+    r"makers?|start-?ups?|jewell?ers",
+    "job": r"jobs|workplaces|work places",
+    "site": r"sites?",
+    "production": r"production facilities|manufacturing facilities|productions|factories|plants",
+    "building": r"buildings?|complex(?:es)?",
+    "country": r"countries|country",
+}
+_STOP = r"(?:of|in|to|and|or|the|a|an|from|for|with|on|by|at|than|per|that|which|are|were|is|" \
+    r"was|have|has|had|its|their|more|over|about)\b"  # fmt: skip
+
+PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "money",
+        re.compile(
+            rf"(?<![a-z])(?P<cur>rub\b|₽|{_FOREIGN})\s?(?P<num>{DIGITS})\s?(?P<scale>{_SCALE})?\b"
+            rf"|{B}(?P<num2>{DIGITS})\s?(?P<scale2>{_SCALE})?\s?(?P<cur2>{_RUB}|{_FOREIGN})(?!\w)",
+            re.I,
+        ),
+    ),
+    (
+        "area",
+        re.compile(rf"{B}(?P<num>{DIGITS})(?:\s(?P<scale>thousand|million))?[\s-]?{_AREA}", re.I),
+    ),
+    ("percent", re.compile(rf"(?:(?P<sign>\+)|{B})(?P<num>{DIGITS})\s?(?:%|per\s?cent\b)", re.I)),
+    (
+        "storey",
+        re.compile(
+            rf"\b(?:a|an|one)\s+(?:new\s+)?(?:{NUM})-stor(?:e)?y\s+(?:[a-z-]+\s+){{0,2}}?"
+            r"(?:building|complex|block)\b",
+            re.I,
+        ),
+    ),
+    (
+        "multiplier",
+        re.compile(
+            rf"\b(?P<half>one|two|three) and a half times\b|{B}(?P<num>{NUM})[\s-]?(?:times|fold)"
+            rf"\b|\b(?P<verb>{'|'.join(MULTIPLIER_VERBS)})\b",
+            re.I,
+        ),
+    ),
+    (
+        "share",
+        re.compile(
+            r"\bevery\s+(?P<ord>" + "|".join(ORDINALS) + r")\b"
+            rf"|\bone\s+in\s+(?P<den>{NUM}){E}"
+            r"|\b(?P<frac>two[\s-]thirds|three[\s-]quarters|(?:a|one)\s+(?:third|fifth|sixth|tenth)"
+            r"(?!\s+quarter)|(?:a|one)\s+quarter(?=\s+of\b)|(?<!first )(?<!second )half)\b"
+            r"(?![-\s]year|\sof\s(?:the\s)?year|\sof\s\d)",
+            re.I,
+        ),
+    ),
+    (
+        "count",
+        re.compile(
+            rf"(?<!top ){B}(?P<num>{NUM}){E}\s+(?P<adj>(?:(?!{_STOP})[a-z][a-z-]*\s+){{0,2}}?)"
+            rf"(?P<noun>{'|'.join(NOUNS.values())})\b",
+            re.I,
+        ),
+    ),
+    (
+        "employ",
+        re.compile(
+            rf"\bemploy\w*\s+(?:\w+\s+){{0,2}}?(?P<num>{DIGITS})\s+"
+            r"(?:people|workers|staff|employees)\b",
+            re.I,
+        ),
+    ),
+]
+
+QUALIFIERS: list[tuple[str, re.Pattern[str]]] = [
+    (name, re.compile(rf"(?:^|\W)(?:{words})\s*$", re.I))
+    for name, words in (
+        ("almost", r"almost|nearly|close\s+to|just\s+under|just\s+short\s+of|practically|"
+                   r"virtually"),
+        ("over", r"more\s+than|over|above|exceeding|exceeded|exceeds?|in\s+excess\s+of|at\s+least|"
+                 r"no\s+less\s+than|not\s+less\s+than|upwards?\s+of"),
+        ("approx", r"about|around|approximately|approx\.|roughly|some|circa|an\s+estimated|"
+                   r"estimated\s+at|~"),
+        ("under", r"less\s+than|fewer\s+than|under|below|up\s+to|no\s+more\s+than|"
+                  r"not\s+more\s+than|at\s+most"),
+    )
+]  # fmt: skip
+_QUAL = (
+    r"(?:more than|over|above|almost|nearly|about|around|approximately|roughly|some|"
+    r"less than|under|just under|close to|at least)"
+)
+GROWTH_BEFORE = re.compile(
+    r"\b(?:up|rose|risen|rise|rising|grew|grown|grow|growing|increased?|increasing|climbed|"
+    r"jumped|gained|added|expanded|surged|soared|higher|(?:increase|rise|growth|gain) of)"
+    rf"(?:\s+by)?(?:\s+{_QUAL})?\s*$",
+    re.I,
+)
+DECLINE_BEFORE = re.compile(
+    r"\b(?:down|fell|fallen|dropped|declined|decreased|shrank|slipped|contracted|"
+    rf"(?:decrease|decline|drop|fall) of)(?:\s+by)?(?:\s+{_QUAL})?\s*$",
+    re.I,
+)
+GROWTH_AFTER = re.compile(r"^\s*(?:increase|rise|growth|jump|gain|higher|more|up)\b", re.I)
+DECLINE_AFTER = re.compile(r"^\s*(?:decrease|decline|drop|fall|lower|less|down)\b", re.I)
+
+# --------------------------------------------------------------------------- context words
+
+CONTEXT: dict[str, re.Pattern[str]] = {
+    "export": re.compile(
+        r"export|abroad|overseas|foreign\s+(?:markets?|buyers|customers|sales)|shipments?|"
+        r"shipped|deliveries\s+to|sold\s+to|supplied\s+to|outside\s+russia",
+        re.I,
+    ),
+    "revenue": re.compile(r"revenues?|turnover|sales|proceeds", re.I),
+    "investment": re.compile(r"invest|capital\s+expenditure|capex", re.I),
+    "output": re.compile(
+        r"\boutput|production\s+(?:of|volumes?|rose|grew|increased|fell|was|climbed|jumped)|"
+        r"volume\s+of\s+production|\bproduced\b|manufactured",
+        re.I,
+    ),
+}
+PRODUCT_METRICS = frozenset({"export_volume", "export_growth", "export_countries", "revenue",
+                             "revenue_growth", "output_growth"})  # fmt: skip
+GROWTH_METRICS = {"export": "export_growth", "revenue": "revenue_growth",
+                  "investment": "investment_growth", "output": "output_growth"}  # fmt: skip
+SHARE_WORDS = re.compile(
+    r"\bshare|accounted\s+for|account\s+for|made\s+up|make\s+up|\btook\b|went\s+to|came\s+from|"
+    r"\bof\s+(?:all\s+|total\s+|the\s+\w+'s\s+|the\s+|its\s+|their\s+)?"
+    r"(?:exports|shipments|deliveries|foreign\s+sales)",
+    re.I,
+)
+OF_EXPORTERS = re.compile(
+    r"^\s*(?:of\s+(?:the\s+|all\s+|its\s+|their\s+|the\s+zone's\s+)?)?(?:resident|compan|firm|"
+    r"enterprise)",
+    re.I,
+)
+NEW_RESIDENTS = re.compile(
+    r"\bnew\s+(?:\w+\s+)?residents?|\bjoined\b|became\s+residents?|"
+    r"(?:granted|received|obtained|given|awarded)\s+(?:the\s+)?resident\s+status|admitted",
+    re.I,
+)
+ATTRIBUTION = re.compile(
+    r"\b(?:department|ministry|committee|minister|head|deputy|director)s?\s+(?:of|for)\s+"
+    r"(?:(?:the\s+)?[a-z]+(?:\s+and)?\s+){0,4}?(?:policy|development|relations|affairs)\b|"
+    r"\binvestment\s+agency\b",
+    re.I,
+)
+PHONE = re.compile(r"\+\d[\d\s().-]{6,}\d|\(\d{3,5}\)\s*\d[\d\s-]{4,}\d")
+DATE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b")
+YEAR_BEFORE = re.compile(
+    r"(?:^|[,;:(]|\b(?:in|by|since|for|of|until|till|from|to|during|year|before|after|"
+    r"early|late|mid|end|start|beginning|than))\s*$",
+    re.I,
+)
+NATIONAL = re.compile(r"\b(?:russia|russian|nationwide|the country's|the industry|the market)\b",
+                      re.I)  # fmt: skip
+
+# --------------------------------------------------------------------------- periods
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+MONTH_RANGE = re.compile(
+    rf"\b(?:between\s+{_MONTH}\s+and\s+{_MONTH}|{_MONTH}\s*(?:-|–|—|to|through|until)\s*{_MONTH})"
+    r"\b(?:,?\s+((?:19|20)\d\d))?",
+    re.I,
+)
+COUNT_WORDS = {**{w: n for n, w in enumerate(UNITS, start=1)}, "ten": 10, "eleven": 11,
+               "twelve": 12}
+FIRST_MONTHS = re.compile(
+    r"\b(?:first\s+(\w+)[\s-]months?|(\w+)[\s-]months?\s+(?:of|to|ended|in)\b|(\w+)-month\b)",
+    re.I,
+)
+QUARTER = re.compile(
+    r"\b(?:(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter|q([1-4])|([1-4])q)\b", re.I
+)
+HALF = re.compile(r"\b(?:(first|second)\s+half|h([12]))\b", re.I)
+YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)\s*(?:-|–|—|to)\s*((?:19|20)\d\d)\b")
+YEAR = re.compile(r"(?<![\d.,$])\b((?:19|20)\d\d)\b(?![\d,%]|\.\d|-\d)")
+YEAR_INTRO = re.compile(
+    r"(?:^|\b(?:in|for|during|throughout|of|full-year|fiscal|year|the))\s*$|^\W*$", re.I
+)
+BASE_BEFORE = re.compile(
+    r"\b(?:than|compared\s+(?:with|to)|versus|vs\.?|against|relative\s+to|over|on|from|since|"
+    r"by|until|till|before|same\s+period)(?:\s+(?:in|of|the|same|period|levels?|a|the\s+same"
+    r"\s+period(?:\s+(?:of|in))?))*\s*$"
+    r"|\bfrom\s+[\d$€₽]\S*(?:\s+\S+){0,3}\s+in\s*$",
+    re.I,
+)
+RELATIVE = [
+    (-2, re.compile(r"\b(?:the\s+)?year\s+before\s+last\b", re.I)),
+    (-1, re.compile(r"\blast\s+year\b", re.I)),
+    (0, re.compile(r"\b(?:this|the\s+current)\s+year\b|\bsince\s+the\s+(?:start|beginning)\s+of"
+                   r"\s+the\s+year|\byear[\s-]to[\s-]date\b", re.I)),
+]  # fmt: skip
+TARGET_YEAR = re.compile(r"\bby\s+(?:the\s+end\s+of\s+)?(20\d\d)\b", re.I)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+def _is_base(sentence: str, start: int) -> bool:
+    """Whether the period at ``start`` is a comparison base (``than in 2021``, ``on 2022``)."""
+    return bool(BASE_BEFORE.search(sentence[max(0, start - 60) : start]))
+
+
+def _year(sentence: str, published: date | None) -> int | None:
+    """The year a sentence's figures are for: a named year first, then a relative one."""
+    for match in YEAR.finditer(sentence):
+        before = sentence[max(0, match.start() - 30) : match.start()]
+        if YEAR_INTRO.search(before) and not _is_base(sentence, match.start()):
+            return int(match.group(1))
+    if published is not None:
+        for shift, pattern in RELATIVE:
+            for match in pattern.finditer(sentence):
+                if not _is_base(sentence, match.start()):
+                    return published.year + shift
+    return None
+
+
+def find_period(sentence: str, published: date | None) -> tuple[date, date] | None:
+    """The period an English sentence's flow figure covers, resolved against ``published``."""
+    named = _year(sentence, published)
+    year = named or (published.year if published else None)
+    if (months := MONTH_RANGE.search(sentence)) is not None:
+        first, last, *_rest = [g for g in months.groups()[:4] if g]
+        y = int(months.group(5)) if months.group(5) else year
+        a, b = _MONTHS.index(first[:3].lower()) + 1, _MONTHS.index(last[:3].lower()) + 1
+        if y and a <= b:
+            return date(y, a, 1), _month_end(y, b)
+    for match in FIRST_MONTHS.finditer(sentence):
+        word = next(g for g in match.groups() if g).lower()
+        count = COUNT_WORDS.get(word) or (int(word) if word.isdigit() else None)
+        if count and count <= 12 and year:
+            return date(year, 1, 1), _month_end(year, count)
+    if (quarter := QUARTER.search(sentence)) is not None and year:
+        token = next(g for g in quarter.groups() if g).lower()
+        number = int(token[0]) if token[0].isdigit() else {"first": 1, **ORDINALS}[token]
+        return date(year, 3 * number - 2, 1), _month_end(year, 3 * number)
+    if (half := HALF.search(sentence)) is not None and year:
+        first_half = (half.group(1) or "").lower() == "first" or half.group(2) == "1"
+        return (date(year, 1, 1), date(year, 6, 30)) if first_half else (
+            date(year, 7, 1), date(year, 12, 31))  # fmt: skip
+    if (span := YEAR_RANGE.search(sentence)) is not None:
+        return date(int(span.group(1)), 1, 1), date(int(span.group(2)), 12, 31)
+    if named:
+        return date(named, 1, 1), date(named, 12, 31)
+    return None
+
+
+# --------------------------------------------------------------------------- names
+
+SUBJECTS: list[tuple[str, re.Pattern[str]]] = [
+    (name, re.compile(pattern, re.I))
+    for name, pattern in (
+        (ZONE, r"\btechnopolis\b(?:\s+[\"«“]?moscow\b[\"»”]?)?|\bspecial\s+economic\s+zone\b|"
+               r"\bthe\s+zone\b|\bSEZ\b"),
+        ("Печатники", r"\bpechatniki\b"),
+        ("Микрон", r"\bmikron\b"),
+        ("МИЭТ", r"\bmiet\b"),
+        ("Ангстрем", r"\bangstrem\b"),
+        ("Алабушево", r"\balabushevo\b"),
+        ("Руднево", r"\brudnevo\b"),
+    )
+]  # fmt: skip
+ORG_NAME = re.compile(
+    r"[«\"“](?P<quoted>[A-Z][\w&'-]*(?:\s[\w&'-]+){0,3})[»\"”]"
+    r"|\b(?i:company|firm|jewell?er|manufacturer|maker|producer|developer|start-?up|group|"
+    r"holding|resident)\s+(?P<bare>[A-Z][\w-]+(?:\s[A-Z][\w-]+){0,2})"
+)
+THE_COMPANY = re.compile(
+    r"\b(?:the|this)\s+(?:company|firm|jewell?er|manufacturer|maker|producer)\b",
+    re.I,
+)
+ANAPHORA = re.compile(
+    r"^\W*(?:it|its|their|they|this|these|those|there|of\s+(?:these|them)|also|in\s+addition)\b",
+    re.I,
+)
+
+REGIONS: list[tuple[str, re.Pattern[str]]] = [
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("Юго-Восточная Азия", r"(?i:\bsouth[\s-]?east(?:ern)?\s+asia)"),
+        ("Северная Америка", r"(?i:\bnorth\s+america)"),
+        ("Латинская Америка", r"(?i:\blatin\s+america)"),
+        ("Западная Европа", r"(?i:\bwestern\s+europe)"),
+        ("Восточная Европа", r"(?i:\beastern\s+europe)"),
+        ("Ближний Восток", r"(?i:\bmiddle\s+east)"),
+        ("Центральная Азия", r"(?i:\bcentral\s+asia)"),
+        ("СНГ", r"\bCIS\b|(?i:commonwealth\s+of\s+independent\s+states)"),
+        ("ЕАЭС", r"\bEA?EU\b|(?i:eurasian\s+economic\s+union)"),
+        ("постсоветское пространство", r"(?i:\bpost-soviet|\bformer\s+soviet)"),
+        ("Африка", r"(?i:\bafrica\b)"),
+        ("Европа", r"(?i:\beurope\b)"),
+        ("Азия", r"(?i:\basia\b)"),
+        ("Индия", r"(?i:\bindia\b)"),
+        ("Китай", r"(?i:\bchina\b)|\bPRC\b"),
+        ("Казахстан", r"(?i:\bkazakhstan)"),
+        ("Беларусь", r"(?i:\bbelarus)"),
+        ("Узбекистан", r"(?i:\buzbekistan)"),
+        ("Киргизия", r"(?i:\bkyrgyzstan|\bkirghizia|\bkyrgyz\s+republic)"),
+        ("Армения", r"(?i:\barmenia\b)"),
+        ("Азербайджан", r"(?i:\bazerbaijan)"),
+        ("Таджикистан", r"(?i:\btajikistan)"),
+        ("Турция", r"(?i:\bturkey\b|\bt[üu]rkiye\b)"),
+        ("Вьетнам", r"(?i:\bviet\s?nam\b)"),
+        ("Индонезия", r"(?i:\bindonesia\b)"),
+        ("Малайзия", r"(?i:\bmalaysia\b)"),
+        ("Таиланд", r"(?i:\bthailand\b)"),
+        ("Египет", r"(?i:\begypt\b)"),
+        ("ОАЭ", r"\bUAE\b|(?i:\bunited\s+arab\s+emirates|\bemirates\b)"),
+        ("Иран", r"(?i:\biran\b)"),
+        ("Германия", r"(?i:\bgermany\b)"),
+        ("Италия", r"(?i:\bitaly\b)"),
+        ("Франция", r"(?i:\bfrance\b)"),
+        ("Швейцария", r"(?i:\bswitzerland\b)"),
+        ("США", r"\bUSA?\b(?!\$)|\bU\.S\.(?:A\.)?|(?i:\bunited\s+states\b)"),
+        ("Бразилия", r"(?i:\bbrazil\b)"),
+        ("Сербия", r"(?i:\bserbia\b)"),
+        ("Монголия", r"(?i:\bmongolia\b)"),
+        ("Саудовская Аравия", r"(?i:\bsaudi\s+arabia\b)"),
+        ("Южная Корея", r"(?i:\bsouth\s+korea\b|\brepublic\s+of\s+korea\b)"),
+        ("Япония", r"(?i:\bjapan\b)"),
+    )
+]
+"""English names of countries and regions, with their Russian names in extract.vocabulary."""
+assert all(name in COUNTRIES for name, _ in REGIONS[13:])
+
+PRODUCTS: list[tuple[str, re.Pattern[str]]] = [
+    (name, re.compile(pattern, re.I))
+    for name, pattern in (
+        ("микроэлектроника", r"micro-?electronic|micro-?chips?|\bchips\b|semiconductor|"
+                             r"integrated\s+circuit"),
+        ("литий-ионные батареи", r"lithium-ion|\bli-ion|\bbatter(?:y|ies)\b|accumulator"),
+        ("установки для дезинфекции", r"disinfect|sterili[sz]"),
+        ("досмотровое оборудование", r"(?:screening|inspection|security)\s+(?:equipment|systems|"
+                                     r"scanners)|x-ray\s+scanners"),
+        ("медицинская техника", r"medical\s+(?:equipment|devices?|instruments|products|"
+                                r"technology|hardware)"),
+        ("ювелирные изделия", r"jewell?e?ry|\bjewels\b"),
+        ("фармацевтика", r"pharmaceutic|\bdrugs\b|\bmedicines\b"),
+        ("оборудование для нефтегазовой отрасли", r"\boil\s+(?:and|&)\s+gas"),
+        ("IT-оборудование", r"\bit\s+(?:equipment|hardware)|\bservers?\b|computer\s+equipment|"
+                            r"computing\s+equipment"),
+        ("робототехника", r"\brobot"),
+        ("композитные материалы", r"\bcomposite"),
+        ("электротранспорт", r"electric\s+(?:bus|buses|vehicles?|cars?)|charging\s+stations?"),
+        ("светотехника", r"\bled\b|\blighting\b"),
+        ("продукты питания", r"\bfood\b|\bfoodstuffs?\b"),
+    )
+]  # fmt: skip
+"""English terms of the product categories of extract.vocabulary.PRODUCT_TERMS."""
+
+
+def _find(terms: list[tuple[str, re.Pattern[str]]], text: str) -> list[tuple[int, int, str]]:
+    found = [(m.start(), m.end(), name) for name, pattern in terms for m in pattern.finditer(text)]
+    kept: list[tuple[int, int, str]] = []
+    for start, end, name in sorted(found, key=lambda f: (f[0], -(f[1] - f[0]))):
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end, name))
+    return kept
+
+
+def find_regions(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, Russian name)`` of every country or region named in ``text``."""
+    return _find(REGIONS, text)
+
+
+def find_products(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, Russian product category)`` of every product named in ``text``."""
+    return _find(PRODUCTS, text)
+
+
+def _canonical(name: str) -> str:
+    """A company name, or the zone's or a site's Russian name when it is one of them."""
+    for canonical, pattern in SUBJECTS:
+        if pattern.fullmatch(name) or pattern.match(name):
+            return canonical
+    return name
+
+
+def find_organisations(text: str) -> list[str]:
+    """Company names of an article: quoted names and names after a company word."""
+    names = []
+    for match in ORG_NAME.finditer(text):
+        name = (match.group("quoted") or match.group("bare")).strip()
+        if _canonical(name) == name and name not in names:
+            names.append(name)
+    return names
+
+
+# --------------------------------------------------------------------------- quantities
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One quantity of a sentence; offsets are in the sentence."""
+
+    start: int
+    end: int
+    value: float
+    kind: str  # rub | foreign | ha | km2 | m2 | percent | share | multiplier | count | building1
+    qualifier: str
+    rule: str
+    noun: str | None = None
+    adjectives: str = ""
+    sign: bool = False
+
+
+def _qualifier(before: str) -> str:
+    for name, pattern in QUALIFIERS:
+        if pattern.search(before):
+            return name
+    return "exact"
+
+
+def _read(kind: str, m: re.Match[str], sentence: str) -> tuple[str, float, str, str | None]:
+    """``(kind, value, rule, noun)`` of one pattern match."""
+    if kind == "money":
+        cur = (m.group("cur") or m.group("cur2")).lower()
+        number, scale = m.group("num") or m.group("num2"), m.group("scale") or m.group("scale2")
+        value = _number(number) * SCALES.get((scale or "").lower(), 1)
+        return ("rub" if cur.startswith(("rub", "roub", "₽")) else "foreign"), value, "en_money", None
+    if kind == "area":
+        unit = m.group("unit").lower()
+        value = _number(m.group("num")) * {"thousand": 1e3, "million": 1e6}.get(
+            (m.group("scale") or "").lower(), 1
+        )
+        area = "ha" if unit.startswith(("ha", "hect")) else "km2" if "k" in unit else "m2"
+        return area, value, f"en_area_{area}", None
+    if kind == "percent":
+        return "percent", _number(m.group("num")), "en_percent", None
+    if kind == "storey":
+        return "building1", 1, "en_storey_building", "building"
+    if kind == "multiplier":
+        if m.group("half"):
+            return "multiplier", WORD_NUMBERS[m.group("half").lower()] + 0.5, "en_times", None
+        if m.group("verb"):
+            return "multiplier", MULTIPLIER_VERBS[m.group("verb").lower()], "en_verb_times", None
+        return "multiplier", _number(m.group("num")), "en_times", None
+    if kind == "share":
+        if m.group("ord"):
+            return "share", 1 / ORDINALS[m.group("ord").lower()], "en_every_nth", None
+        if m.group("den"):
+            return "share", 1 / _number(m.group("den")), "en_one_in_n", None
+        words = re.sub(r"^(?:a|one)\s+|[\s-]+", " ", m.group("frac").lower()).strip()
+        return "share", FRACTIONS[words], "en_fraction", None
+    if kind == "employ":
+        return "count", _number(m.group("num")), "en_employ", "job"
+    noun = next(name for name, pattern in NOUNS.items() if re.fullmatch(pattern, m.group("noun"),
+                                                                        re.I))  # fmt: skip
+    return "count", _number(m.group("num")), "en_count", noun
+
+
+def _is_year(sentence: str, m: re.Match[str]) -> bool:
+    number = m.group("num")
+    if not re.fullmatch(r"(?:19|20)\d\d", number or ""):
+        return False
+    return bool(YEAR_BEFORE.search(sentence[: m.start("num")]))
+
+
+def find_quantities(sentence: str) -> list[Quantity]:
+    """The quantities of one English sentence, in order, none overlapping."""
+    masked = DATE.sub(lambda x: " " * len(x.group(0)), PHONE.sub(lambda x: " " * len(x.group(0)),
+                                                                 sentence))  # fmt: skip
+    found: list[tuple[int, int, int, str, re.Match[str]]] = []
+    for priority, (kind, pattern) in enumerate(PATTERNS):
+        for m in pattern.finditer(masked):
+            if kind in ("count", "employ") and _is_year(masked, m):
+                continue
+            found.append((m.start(), -(m.end() - m.start()), priority, kind, m))
+    quantities: list[Quantity] = []
+    last_end = -1
+    for start, _, _, kind, m in sorted(found, key=lambda f: f[:3]):
+        if start < last_end:
+            continue
+        last_end = m.end()
+        qkind, value, rule, noun = _read(kind, m, masked)
+        begin = m.start("num") if kind == "employ" else start
+        end = m.end("num") if kind == "employ" else m.end()
+        quantities.append(Quantity(
+            begin, end, value, qkind, _qualifier(masked[max(0, begin - 30) : begin]), rule, noun,
+            (m.group("adj") or "").lower() if kind == "count" else "",
+            kind == "percent" and bool(m.group("sign")),
+        ))  # fmt: skip
+    return quantities
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def _family(text: str, position: int) -> str | None:
+    """The metric family whose keyword stands nearest ``position`` (before it preferred)."""
+    best: tuple[int, str] | None = None
+    for family, pattern in CONTEXT.items():
+        for match in pattern.finditer(text):
+            if match.end() <= position:
+                distance = position - match.end()
+            elif match.start() >= position:
+                distance = (match.start() - position) * 2
+            else:
+                continue
+            if best is None or distance < best[0]:
+                best = (distance, family)
+    return best[1] if best else None
+
+
+def _growth(q: Quantity, text: str) -> float | None:
+    """The growth factor a percentage or share states (``up 15%`` -> 1.15), if it states one."""
+    before, after = text[max(0, q.start - 40) : q.start], text[q.end : q.end + 20]
+    ratio = q.value / 100 if q.kind == "percent" else q.value
+    if q.sign or GROWTH_BEFORE.search(before) or GROWTH_AFTER.match(after):
+        return 1 + ratio
+    if DECLINE_BEFORE.search(before) or DECLINE_AFTER.match(after):
+        return 1 - ratio
+    return None
+
+
+def classify(q: Quantity, text: str) -> tuple[str, float] | None:
+    """The metric and the value in its unit for a quantity of ``text``, or None."""
+    family = _family(text, q.start)
+    exporting = CONTEXT["export"].search(text) is not None
+    if q.kind == "rub":
+        metric = {"export": "export_volume", "revenue": "revenue", "investment": "investment"}
+        return (metric[family], q.value) if family in metric else None
+    if q.kind in ("ha", "km2", "m2"):
+        factor = {"ha": 10_000, "km2": 1_000_000, "m2": 1}[q.kind]
+        return ("floor_area" if q.kind == "m2" else "land_area"), q.value * factor
+    if q.kind == "multiplier":
+        return (GROWTH_METRICS[family], q.value) if family in GROWTH_METRICS else None
+    if q.kind in ("percent", "share"):
+        growth = _growth(q, text)
+        if growth is not None:
+            return (GROWTH_METRICS[family], growth) if family in GROWTH_METRICS else None
+        ratio = q.value / 100 if q.kind == "percent" else q.value
+        if exporting and OF_EXPORTERS.match(text[q.end :]):
+            return "exporters_share", ratio
+        about = find_products(text) or find_regions(text)
+        if family == "export" and about and (q.kind == "share" or SHARE_WORDS.search(text)):
+            return "export_share", ratio
+        return None
+    if q.noun == "building":
+        return "building_count", q.value
+    if q.noun in ("resident", "company"):
+        if NEW_RESIDENTS.search(text) or "new " in q.adjectives:
+            return "new_residents", q.value
+        if q.noun == "resident" or "resident" in text.lower():
+            return "resident_count", q.value
+        return "company_count", q.value
+    metric = {"job": "jobs", "site": "site_count", "production": "production_count"}.get(
+        q.noun or ""
+    )
+    if metric:
+        return metric, q.value
+    if q.noun == "country" and exporting:
+        return "export_countries", q.value
+    return None
+
+
+# --------------------------------------------------------------------------- the whole article
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    text: str
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences with their offsets in ``text``; lines are never merged."""
+    sentences: list[Sentence] = []
+    offset = 0
+    for line in text.split("\n"):
+        if line.strip():
+            sentences.extend(Sentence(offset + part.start, part.text) for part in sentenize(line))
+        offset += len(line) + 1
+    return sentences
+
+
+def _blank(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(lambda m: " " * len(m.group(0)), text)
+
+
+Span = tuple[int, int, str]
+
+
+def _subjects(text: str, organisations: list[str], last_org: str | None) -> list[Span]:
+    """The zone, sites and companies a sentence names (``the company``: the last one named)."""
+    found = _find(SUBJECTS, text)
+    for name in organisations:
+        found += [(m.start(), m.end(), name) for m in re.finditer(rf"\b{re.escape(name)}\b", text)]
+    if last_org:
+        found += [(m.start(), m.end(), last_org) for m in THE_COMPANY.finditer(text)]
+    kept: list[Span] = []
+    for item in sorted(found, key=lambda f: (f[0], -(f[1] - f[0]))):
+        if not kept or item[0] >= kept[-1][1]:
+            kept.append(item)
+    return kept
+
+
+def _nearest(items: list[Span], position: int) -> str | None:
+    """The name standing last before ``position``, else the first one after it."""
+    before = [item for item in items if item[0] < position]
+    if before:
+        return before[-1][2]
+    return items[0][2] if items else None
+
+
+def _closest(items: list[Span], start: int, end: int) -> str | None:
+    if not items:
+        return None
+    return min(items, key=lambda i: start - i[1] if i[1] <= start else (i[0] - end) * 1.5)[2]
+
+
+@dataclass
+class _Reader:
+    """The article being read and what its previous sentence said."""
+
+    article: str
+    published: date | None
+    period: tuple[date, date] | None  # the article's most frequent period
+    subject: str | None  # the zone or site the article mentions most
+    organisations: list[str]
+    subjects: list[Span] = field(default_factory=list)
+    products: list[Span] = field(default_factory=list)
+    export: bool = False
+    last_org: str | None = None
+
+
+def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
+    """The facts of one sentence; updates ``reader`` with what the sentence named."""
+    from extract.facts import Fact  # here: extract.facts may import this module
+
+    raw = sentence.text
+    text = _blank(ATTRIBUTION, raw)
+    quantities = find_quantities(raw)
+    regions, products = find_regions(raw), find_products(raw)
+    subjects = _subjects(raw, reader.organisations, reader.last_org)
+    anaphoric = bool(ANAPHORA.match(raw))
+    export_here = CONTEXT["export"].search(text) is not None
+    period = find_period(raw, published=reader.published) or reader.period
+    target = TARGET_YEAR.search(raw)
+    national = bool(NATIONAL.search(raw))
+
+    def subject_at(position: int) -> str | None:
+        if here := _nearest(subjects, position):
+            return here
+        if anaphoric and reader.subjects:
+            return reader.subjects[-1][2]
+        return None if national else reader.subject
+
+    def fact(metric: str, value: float | None, q: Quantity | Span, region=None, product=None):
+        flow = metric in FLOW_METRICS
+        if isinstance(q, Quantity):
+            start, end, qualifier, rule = q.start, q.end, q.qualifier, q.rule
+        else:
+            (start, end, _), qualifier, rule = q, "exact", "en_destination"
+        return Fact(
+            reader.article, metric, value, METRIC_UNITS[metric], qualifier,
+            *((period if flow else None) or (None, None)), subject_at(start), region,
+            region_code(region), product, raw.strip(), sentence.start + start,
+            sentence.start + end, rule, int(target.group(1)) if target and not flow else None,
+        )  # fmt: skip
+
+    facts: list[Fact] = []
+    used: set[int] = set()
+    if export_here or (reader.export and anaphoric):
+        for place in regions:
+            count = None
+            for index, q in enumerate(quantities):  # «to five countries of South-East Asia»
+                if q.noun == "country" and 0 <= place[0] - q.end <= 40:
+                    count, used = q.value, used | {index}
+            product = _nearest(products, place[0])
+            if product is None and anaphoric:
+                product = _nearest(reader.products, 10**9)
+            facts.append(fact("export_destination", count, place, place[2], product))
+
+    single_product = products[0][2] if len({name for *_, name in products}) == 1 else None
+    for index, q in enumerate(quantities):
+        decided = None if index in used else classify(q, text)
+        if decided is None:
+            continue
+        metric, value = decided
+        region = product = None
+        if metric == "export_share":
+            product, region = _closest(products, q.start, q.end), _closest(regions, q.start, q.end)
+        elif metric in PRODUCT_METRICS:
+            product = single_product
+            if metric in ("export_volume", "export_growth") and len(regions) == 1:
+                region = regions[0][2]
+        facts.append(fact(metric, value, q, region, product))
+
+    named = [name for *_, name in subjects if name in reader.organisations]
+    reader.last_org = named[-1] if named else reader.last_org
+    reader.subjects, reader.products, reader.export = subjects, products, export_here
+    return facts
+
+
+def extract_english_facts(
+    text: str, *, article: str = "", published: date | None = None
+) -> list[Fact]:
+    """All facts of an English article's text, de-duplicated, in reading order.
+
+    ``published`` resolves relative periods (``last year``, ``in the first quarter``);
+    ``char_start``/``char_end`` of each fact are the quantity's (or place's) span in ``text``.
+    """
+    sentences = split_sentences(text)
+    periods = Counter(p for s in sentences if (p := find_period(s.text, published)) is not None)
+    mentions = Counter(name for *_, name in _find(SUBJECTS, text))
+    reader = _Reader(
+        article,
+        published,
+        periods.most_common(1)[0][0] if periods else None,
+        mentions.most_common(1)[0][0] if mentions else None,
+        find_organisations(text),
+    )
+    return deduplicate([fact for s in sentences for fact in _sentence_facts(s, reader)])
+
+
+def deduplicate(facts: list[Fact]) -> list[Fact]:
+    """Keep the first of facts that say the same thing."""
+    seen: set[tuple] = set()
+    kept = []
+    for fact in facts:
+        value = round(fact.value, 6) if fact.value is not None else None
+        key = (fact.metric, value, fact.unit, fact.qualifier, fact.period_start, fact.period_end,
+               fact.subject, fact.region, fact.product)  # fmt: skip
+        if key not in seen:
+            seen.add(key)
+            kept.append(fact)
+    return kept
+
+
+__all__ = ["extract_english_facts", "find_period", "find_quantities"]
