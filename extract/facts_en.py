@@ -103,7 +103,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "area",
         re.compile(rf"{B}(?P<num>{DIGITS})(?:\s(?P<scale>thousand|million))?[\s-]?{_AREA}", re.I),
     ),
-    ("percent", re.compile(rf"(?:(?P<sign>\+)|{B})(?P<num>{DIGITS})\s?(?:%|per\s?cent\b)", re.I)),
+    ("percent", re.compile(rf"(?:(?P<sign>\+)|{B})(?P<num>{NUM})\s?(?:%|per\s?cent\b)", re.I)),
     (
         "storey",
         re.compile(
@@ -190,6 +190,11 @@ CONTEXT: dict[str, re.Pattern[str]] = {
     ),
     "revenue": re.compile(r"revenues?|turnover|sales|proceeds", re.I),
     "investment": re.compile(r"invest|capital\s+expenditure|capex", re.I),
+    "other": re.compile(
+        r"\b(?:prices?|inflation|(?:key|interest|exchange)\s+rates?|budget|salar(?:y|ies)|wages?|"
+        r"tax(?:es)?)\b",
+        re.I,
+    ),
     "output": re.compile(
         r"\boutput|production\s+(?:of|volumes?|rose|grew|increased|fell|was|climbed|jumped)|"
         r"volume\s+of\s+production|\bproduced\b|manufactured",
@@ -222,6 +227,13 @@ ATTRIBUTION = re.compile(
     r"\binvestment\s+agency\b",
     re.I,
 )
+BASE_VALUE = re.compile(
+    r"(?:\bfrom|\bcompared\s+(?:with|to)|\bagainst|\bversus|\bvs\.?|"
+    r"(?<!more )(?<!less )(?<!fewer )\bthan)\s*$",
+    re.I,
+)
+COUNT_OF_PLACE = re.compile(r"\s*(?:in|of|across)\s+(?:the\s+)?$", re.I)
+CLAUSE_BREAK = re.compile(r";|,\s*(?:while|whereas|but|although|though)\b|\s(?:while|whereas)\s")
 PHONE = re.compile(r"\+\d[\d\s().-]{6,}\d|\(\d{3,5}\)\s*\d[\d\s-]{4,}\d")
 DATE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b")
 YEAR_BEFORE = re.compile(
@@ -244,8 +256,12 @@ MONTH_RANGE = re.compile(
     r"\b(?:,?\s+((?:19|20)\d\d))?",
     re.I,
 )
-COUNT_WORDS = {**{w: n for n, w in enumerate(UNITS, start=1)}, "ten": 10, "eleven": 11,
-               "twelve": 12}
+COUNT_WORDS = {
+    **{w: n for n, w in enumerate(UNITS, start=1)},
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
 FIRST_MONTHS = re.compile(
     r"\b(?:first\s+(\w+)[\s-]months?|(\w+)[\s-]months?\s+(?:of|to|ended|in)\b|(\w+)-month\b)",
     re.I,
@@ -255,7 +271,7 @@ QUARTER = re.compile(
 )
 HALF = re.compile(r"\b(?:(first|second)\s+half|h([12]))\b", re.I)
 YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)\s*(?:-|–|—|to)\s*((?:19|20)\d\d)\b")
-YEAR = re.compile(r"(?<![\d.,$])\b((?:19|20)\d\d)\b(?![\d,%]|\.\d|-\d)")
+YEAR = re.compile(r"(?<![\d.,$])\b((?:19|20)\d\d)\b(?![\d%]|[.,-]\d)")
 YEAR_INTRO = re.compile(
     r"(?:^|\b(?:in|for|during|throughout|of|full-year|fiscal|year|the))\s*$|^\W*$", re.I
 )
@@ -500,7 +516,8 @@ def _read(kind: str, m: re.Match[str], sentence: str) -> tuple[str, float, str, 
         cur = (m.group("cur") or m.group("cur2")).lower()
         number, scale = m.group("num") or m.group("num2"), m.group("scale") or m.group("scale2")
         value = _number(number) * SCALES.get((scale or "").lower(), 1)
-        return ("rub" if cur.startswith(("rub", "roub", "₽")) else "foreign"), value, "en_money", None
+        rouble = cur.startswith(("rub", "roub", "₽"))
+        return ("rub" if rouble else "foreign"), value, "en_money", None
     if kind == "area":
         unit = m.group("unit").lower()
         value = _number(m.group("num")) * {"thousand": 1e3, "million": 1e6}.get(
@@ -678,6 +695,21 @@ def _subjects(text: str, organisations: list[str], last_org: str | None) -> list
     return kept
 
 
+def _clause(text: str, position: int) -> tuple[int, int]:
+    """The bounds of the clause of ``text`` that holds ``position``."""
+    start, end = 0, len(text)
+    for match in CLAUSE_BREAK.finditer(text):
+        if match.end() <= position:
+            start = match.end()
+        elif match.start() >= position:
+            end = min(end, match.start())
+    return start, end
+
+
+def _within(items: list[Span], bounds: tuple[int, int]) -> list[Span]:
+    return [item for item in items if bounds[0] <= item[0] < bounds[1]]
+
+
 def _nearest(items: list[Span], position: int) -> str | None:
     """The name standing last before ``position``, else the first one after it."""
     before = [item for item in items if item[0] < position]
@@ -723,8 +755,10 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
     national = bool(NATIONAL.search(raw))
 
     def subject_at(position: int) -> str | None:
-        if here := _nearest(subjects, position):
-            return here
+        here = _nearest(_within(subjects, _clause(raw, position)), position)
+        before = [name for start, _, name in subjects if start < position]
+        if here or before:
+            return here or before[-1]
         if anaphoric and reader.subjects:
             return reader.subjects[-1][2]
         return None if national else reader.subject
@@ -748,26 +782,31 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
         for place in regions:
             count = None
             for index, q in enumerate(quantities):  # «to five countries of South-East Asia»
-                if q.noun == "country" and 0 <= place[0] - q.end <= 40:
+                if q.noun == "country" and COUNT_OF_PLACE.match(raw[q.end : place[0]]):
                     count, used = q.value, used | {index}
-            product = _nearest(products, place[0])
+            product = _nearest(_within(products, _clause(raw, place[0])), place[0])
             if product is None and anaphoric:
                 product = _nearest(reader.products, 10**9)
             facts.append(fact("export_destination", count, place, place[2], product))
 
-    single_product = products[0][2] if len({name for *_, name in products}) == 1 else None
     for index, q in enumerate(quantities):
-        decided = None if index in used else classify(q, text)
+        if index in used or BASE_VALUE.search(text[max(0, q.start - 25) : q.start]):
+            continue  # «up from 45 billion roubles»: the comparison base, not the figure
+        decided = classify(q, text)
         if decided is None:
             continue
         metric, value = decided
         region = product = None
+        bounds = _clause(raw, q.start)
+        products_here, regions_here = _within(products, bounds), _within(regions, bounds)
         if metric == "export_share":
-            product, region = _closest(products, q.start, q.end), _closest(regions, q.start, q.end)
+            product = _closest(products_here, q.start, q.end)
+            region = _closest(regions_here, q.start, q.end)
         elif metric in PRODUCT_METRICS:
-            product = single_product
-            if metric in ("export_volume", "export_growth") and len(regions) == 1:
-                region = regions[0][2]
+            if len({name for *_, name in products_here}) == 1:
+                product = products_here[0][2]
+            if metric in ("export_volume", "export_growth") and len(regions_here) == 1:
+                region = regions_here[0][2]
         facts.append(fact(metric, value, q, region, product))
 
     named = [name for *_, name in subjects if name in reader.organisations]
@@ -791,7 +830,7 @@ def extract_english_facts(
         article,
         published,
         periods.most_common(1)[0][0] if periods else None,
-        mentions.most_common(1)[0][0] if mentions else None,
+        top[0][0] if (top := mentions.most_common(1)) and top[0][1] >= 2 else None,
         find_organisations(text),
     )
     return deduplicate([fact for s in sentences for fact in _sentence_facts(s, reader)])

@@ -1,0 +1,153 @@
+"""The article path in Dagster: inbox -> facts -> dbt marts -> published file, the ticker check,
+and the inbox sensor."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_dbt import DbtCliResource
+
+from extract.cbr_replay import CbrReplayServer
+from orchestration.defs.articles import article_facts, article_inbox
+from orchestration.defs.cbr import cbr_metal_prices, cbr_rates
+from orchestration.defs.dbt import dbt_warehouse
+from orchestration.defs.project import dbt_project
+from orchestration.defs.publish import published_warehouse
+from orchestration.defs.resources import ArticlesResource, CbrResource, WarehouseResource
+from orchestration.defs.sensors import article_inbox_sensor
+from tests.conftest import PROJECT_ROOT
+
+# A page of our own whose header quotes a EUR rate the Bank did not set that day.
+MISQUOTED_PAGE = """<html><head><title>Ювелиры Костромы подвели итоги</title>
+<meta property="article:published_time" content="2025-12-04T09:00:00+03:00"></head><body>
+<div class="ticker">СЕГОДНЯ, 05.12.2025 | КУРСЫ ВАЛЮТ, ЦБР (руб.): USD: 76,9708 EUR: 91,0000 |
+ДРАГ. МЕТАЛЛЫ, ЦБР (руб./г.): ЗОЛОТО: 10419,09</div>
+<nav><a href="/">Главная</a> <a href="/news">Новости 24</a></nav>
+<article><h1>Ювелиры Костромы подвели итоги</h1>
+<p>Ювелирная фабрика «Кострома Голд» за январь-октябрь увеличила выпуск ювелирных изделий
+на 14%, сообщили в компании.</p>
+<p>Фабрика поставляет украшения в Казахстан и Армению.</p></article>
+<footer>Тел.: +7 (4942) 31-22-10</footer></body></html>
+"""
+
+
+def resources(tmp_path: Path, bank_url: str, inbox: Path) -> dict:
+    return {
+        "cbr": CbrResource(base_url=bank_url, min_interval_seconds=0, currencies="USD,EUR"),
+        "warehouse": WarehouseResource(
+            path=str(tmp_path / "warehouse.duckdb"), build_path=str(tmp_path / "build.duckdb")
+        ),
+        "articles": ArticlesResource(folder_path=str(inbox)),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dg.ExecuteInProcessResult]:
+    tmp_path = tmp_path_factory.mktemp("articles")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("technopolis_exports_2020.txt", "alabushevo_jewelry_2025.html"):
+        shutil.copy(PROJECT_ROOT / "data" / "articles" / name, inbox / name)
+    (inbox / "kostroma.html").write_text(MISQUOTED_PAGE, encoding="utf-8")
+    (inbox / "broken.jsonl").write_text('{"id": "a1", "text": \n', encoding="utf-8")
+    with CbrReplayServer() as bank:
+        result = dg.materialize(
+            [cbr_rates, cbr_metal_prices, article_inbox, article_facts, dbt_warehouse,
+             published_warehouse],
+            partition_key="2025-12-05",
+            resources=resources(tmp_path, bank.url, inbox),
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )  # fmt: skip
+    return tmp_path, result
+
+
+def query(tmp_path: Path, sql: str) -> list[tuple]:
+    conn = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_the_run_succeeds_and_publishes(built: tuple[Path, dg.ExecuteInProcessResult]) -> None:
+    tmp_path, result = built
+    assert result.success
+    assert query(tmp_path, "select count(*) from marts.articles") == [(3,)]
+    assert query(tmp_path, "select source, reason from marts.article_quarantine") == [
+        ("broken.jsonl:1", "bad_json")
+    ]
+
+
+def test_exports_by_region_answers_where_2020_exports_went(built) -> None:
+    tmp_path, _ = built
+    rows = query(
+        tmp_path,
+        "select region, product, share, countries, total_export_rub, export_growth "
+        "from marts.exports_by_region where period_start = '2020-01-01' order by region",
+    )
+    by_region = {row[0]: row[1:] for row in rows}
+    assert set(by_region) == {
+        "Юго-Восточная Азия", "Северная Америка", "Западная Европа", "СНГ",
+        "постсоветское пространство", "Индия", "Китай",
+    }  # fmt: skip
+    assert by_region["Юго-Восточная Азия"][:2] == ("микроэлектроника", 0.5)
+    assert by_region["СНГ"][0] == "литий-ионные батареи"
+    assert by_region["постсоветское пространство"][0] == "установки для дезинфекции"
+    assert by_region["постсоветское пространство"][2] == 5
+    assert by_region["Индия"][0] == "досмотровое оборудование"
+    assert {row[3:] for row in by_region.values()} == {(1.2e9, 3.0)}
+
+
+def test_ticker_quotes_are_checked_against_the_bank(built) -> None:
+    tmp_path, result = built
+    rows = query(
+        tmp_path,
+        "select a.source, t.instrument, t.value, t.official_value, t.matches "
+        "from marts.ticker_quotes t join marts.articles a using (article_id) "
+        "order by 1, 2",
+    )
+    quotes = {
+        (source, instrument): (value, official, matches)
+        for source, instrument, value, official, matches in rows
+    }
+    assert quotes[("alabushevo_jewelry_2025.html", "USD")][2] is True
+    assert quotes[("alabushevo_jewelry_2025.html", "gold")][2] is True
+    eur = quotes[("kostroma.html", "EUR")]
+    assert (str(eur[0]), str(eur[1]), eur[2]) == ("91.0000", "89.9011", False)  # kept, flagged
+    # The mismatch is a warning in Dagster, not a failure.
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    mismatch = checks["ticker_quote_matches_bank_of_russia"]
+    assert not mismatch.passed
+    assert mismatch.severity == dg.AssetCheckSeverity.WARN
+
+
+def test_the_header_date_is_the_view_date_not_the_publication_date(built) -> None:
+    tmp_path, _ = built
+    rows = query(
+        tmp_path,
+        "select published_date, view_date from marts.articles "
+        "where source = 'alabushevo_jewelry_2025.html'",
+    )
+    assert [(str(a), str(b)) for a, b in rows] == [("2025-12-04", "2025-12-05")]
+
+
+def test_inbox_sensor_requests_a_run_when_the_folder_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TPW_ARTICLES_DIR", str(tmp_path))
+    first = article_inbox_sensor(dg.build_sensor_context(cursor=None))
+    assert len(first.run_requests) == 1
+    same = article_inbox_sensor(dg.build_sensor_context(cursor=first.cursor))
+    assert isinstance(same, dg.SkipReason)
+    (tmp_path / "new.txt").write_text("Заголовок\nТекст новости о технополисе.", encoding="utf-8")
+    changed = article_inbox_sensor(dg.build_sensor_context(cursor=first.cursor))
+    assert len(changed.run_requests) == 1 and changed.cursor != first.cursor
