@@ -233,6 +233,7 @@ BASE_VALUE = re.compile(
     re.I,
 )
 COUNT_OF_PLACE = re.compile(r"\s*(?:in|of|across)\s+(?:the\s+)?$", re.I)
+TO_PLACE = re.compile(r"\b(?:to|into)\s+(?:the\s+)?$", re.I)
 CLAUSE_BREAK = re.compile(r";|,\s*(?:while|whereas|but|although|though)\b|\s(?:while|whereas)\s")
 PHONE = re.compile(r"\+\d[\d\s().-]{6,}\d|\(\d{3,5}\)\s*\d[\d\s-]{4,}\d")
 DATE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b")
@@ -528,12 +529,12 @@ def _read(kind: str, m: re.Match[str], sentence: str) -> tuple[str, float, str, 
     if kind == "percent":
         return "percent", _number(m.group("num")), "en_percent", None
     if kind == "storey":
-        return "building1", 1, "en_storey_building", "building"
+        return "building1", 1.0, "en_storey_building", "building"
     if kind == "multiplier":
         if m.group("half"):
             return "multiplier", WORD_NUMBERS[m.group("half").lower()] + 0.5, "en_times", None
         if m.group("verb"):
-            return "multiplier", MULTIPLIER_VERBS[m.group("verb").lower()], "en_verb_times", None
+            return "multiplier", float(MULTIPLIER_VERBS[m.group("verb").lower()]), "en_verb_times", None
         return "multiplier", _number(m.group("num")), "en_times", None
     if kind == "share":
         if m.group("ord"):
@@ -805,8 +806,9 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
         elif metric in PRODUCT_METRICS:
             if len({name for *_, name in products_here}) == 1:
                 product = products_here[0][2]
-            if metric in ("export_volume", "export_growth") and len(regions_here) == 1:
-                region = regions_here[0][2]
+            places = [r for r in regions_here if TO_PLACE.search(raw[max(0, r[0] - 12) : r[0]])]
+            if metric in ("export_volume", "export_growth") and len(places) == 1:
+                region = places[0][2]  # «exports to India doubled»
         facts.append(fact(metric, value, q, region, product))
 
     named = [name for *_, name in subjects if name in reader.organisations]

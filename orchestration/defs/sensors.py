@@ -26,7 +26,7 @@ def inbox_fingerprint() -> str:
     job=articles_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts articles_job when a file in the article inbox is added, changed or removed.",
+    description="Starts articles_job when an inbox file is added, changed or removed.",
 )
 def article_inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     fingerprint = inbox_fingerprint()
