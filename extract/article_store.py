@@ -43,6 +43,7 @@ class StoredArticle:
     view_date: object
     text: str
     header: str | None
+    language: str
 
 
 def _now() -> datetime:
@@ -141,7 +142,8 @@ def pending_extraction(conn: duckdb.DuckDBPyConnection) -> list[StoredArticle]:
     """Articles with no facts from this extractor version (new, changed, or extracted earlier)."""
     rows = conn.execute(
         """
-        select a.article_id, a.source, a.title, a.published_date, a.view_date, a.text, a.header
+        select a.article_id, a.source, a.title, a.published_date, a.view_date, a.text, a.header,
+            a.language
         from raw.articles a
         where not exists (
             select 1 from raw.article_extractions e

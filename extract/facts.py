@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
@@ -68,12 +68,12 @@ class Sentence:
 CONTEXT: dict[str, re.Pattern[str]] = {
     "export": re.compile(
         r"экспорт|за рубеж|зарубежн|за границ|внешн\w* рын|постав\w*\s+(?:в|на)\s|поставк|"
-        r"поставля|отправ|отгруж|отгрузи|вывез|востребован|покупател|приходил\w* на|пришл\w* на|"
-        r"пришел\w* на|спрос\w* (?:в|на)|нашл\w* (?:спрос|покупател|клиент)|главн\w* рынк|"
-        r"основн\w* рынк|рынк\w* сбыта|рынком для|закупил|закупа|уходил|уходят|уходит|ушл[аи]"
+        r"поставля|отправ|отгруж|отгрузи|вывез|востребован|приходил\w* на|пришл\w* на|"
+        r"пришел\w* на|зарубежн\w* (?:выручк|продаж)"
     ),
     "revenue": re.compile(
-        r"выручк|оборот|объем\w*(?:\s+\w+){0,2}\s+продаж|продаж\w* (?:вырос|состав|достиг)|"
+        r"(?<!зарубежной )выручк|оборот|объем\w*(?:\s+\w+){0,2}\s+продаж|"
+        r"продаж\w* (?:вырос|состав|достиг)|"
         r"объем\w* рынк"
     ),
     "investment": re.compile(
@@ -83,9 +83,17 @@ CONTEXT: dict[str, re.Pattern[str]] = {
         r"\bвыпуск(?:а|у|ом|е)?\b|выпустил\w*|\bпроизводств(?:о|а|у|ом)\b|выработк"
     ),
 }
-GROWTH = re.compile(r"вырос|выросл|увелич|прирост|рост|прибав|превыша|больше|поднял|grew|increase")
-DECLINE = re.compile(r"сократ|снизил|снижен|уменьш|упал|упало|падени")
-SHARE_WORDS = re.compile(r"дол[яию]|приход|пришл|пришел|составля|составил|из них|от общего|share")
+# Words that speak of exports only when a foreign place is named in the same sentence.
+WEAK_EXPORT = re.compile(
+    r"спрос\w* (?:в|на)|нашл\w* (?:спрос|покупател|клиент)|покупател|главн\w* рынк|основн\w* рынк|"
+    r"рынк\w* сбыта|рынком для|закупил|закупа|уходил|уходят|уходит|ушл[аи]|обеспечил"
+)
+GROWTH = re.compile(r"вырос|выросл|увелич|прирост|рост|прибав|превыша|больше|выше|поднял")
+DECLINE = re.compile(r"сократ|снизил|снижен|уменьш|упал|упало|падени|ниже")
+SHARE_WORDS = re.compile(
+    r"дол[яию]|приход|пришл|пришел|составля|составил|из них|от общего|обеспечи|занял|принес|"
+    r"дал[аи]?\b"
+)
 NEW_RESIDENTS = re.compile(
     r"нов\w* резидент|статус\w*\s+резидент.{0,80}?получил|получил\w*.{0,40}статус\w*\s+резидент|"
     r"стали резидент|пополнил|присоедин"
@@ -133,7 +141,7 @@ def split_sentences(text: str) -> list[Sentence]:
 
 def _month(stem: str) -> int:
     stem = stem.lower()
-    if stem.startswith("ма"):
+    if stem.startswith("ма") and not stem.startswith("март"):
         return 5
     for index, prefix in enumerate(MONTH_STEMS, start=1):
         if stem.startswith(prefix):
@@ -161,6 +169,9 @@ def find_period(sentence: str, published: date | None) -> tuple[date, date] | No
     explicit = [
         (m.start(), int(m.group(1)))
         for m in re.finditer(r"(?<!\d)((?:19|20)\d\d)(?:-?м|-го)?\s*(?:году|года|год|г\.|гг)", text)
+        if not re.search(
+            r"(?:\bс|\bдо|\bдо конца|\bк|\bпосле)\s*$", text[max(0, m.start() - 12) : m.start()]
+        )
     ]
     relative = None
     if re.search(r"позапрошл\w* год", text):
@@ -355,7 +366,7 @@ def classify(
         return "production_count", q.value
     if noun in ("корпус", "здание", "комплекс", "строение"):
         return "building_count", q.value
-    if noun in ("страна", "государство") and family == "export":
+    if noun in ("страна", "государство") and (family == "export" or WEAK_EXPORT.search(text)):
         return "export_countries", q.value
     return None
 
@@ -416,12 +427,11 @@ def nominative(name: str) -> str:
     ):
         return name
     parses = _pymorphy().parse(words[-1])
+    grams = [set(str(p.tag).replace(" ", ",").split(",")) for p in parses]
+    if any({"NOUN", "nomn", "sing"} <= g for g in grams):
+        return name  # it reads as a nominative already («Аурелия», «Биолинк»)
     # A declined name after a noun («украшения «Златограда»») is in the genitive singular.
-    genitive = [
-        p
-        for p in parses
-        if {"NOUN", "gent", "sing"} <= set(str(p.tag).replace(" ", ",").split(","))
-    ]
+    genitive = [p for p, g in zip(parses, grams, strict=True) if {"NOUN", "gent", "sing"} <= g]
     if not genitive:
         return name
     inflected = genitive[0].inflect({"nomn"})
@@ -460,7 +470,10 @@ COMPANY_WORDS = re.compile(
     r"технопарк|дом|бренд|студи|мастерск|стартап|резидент)\w*\s*$",
     re.I,
 )
-NOT_COMPANIES = re.compile(r"^(?:москва|россия|made in russia|сделано в россии)$", re.I)
+# Quoted things that are not companies: places, slogans, titles of laws («Об обращении ...»).
+NOT_COMPANIES = re.compile(
+    r"^(?:москва|россия|made in russia|сделано в россии)$|^(?:о|об|про)\s", re.I
+)
 
 
 def find_subjects(
@@ -480,10 +493,7 @@ def find_subjects(
             continue
         if any(s <= match.start() < e for s, e, _, _ in found):
             continue
-        after_generic = COMPANY_WORDS.search(sentence[max(0, match.start() - 30) : match.start()])
-        found.append(
-            (match.start(1), match.end(1), name if after_generic else nominative(name), "company")
-        )
+        found.append((match.start(1), match.end(1), name, "company"))
     for start, end, kind, normal in entities:
         if kind != "ORG" or any(s < end and start < e for s, e, _, _ in found):
             continue
@@ -510,25 +520,78 @@ def pick_subject(subjects: list[tuple[int, int, str, str]], position: int) -> st
     return None
 
 
-def article_subject(text: str, title: str = "") -> str | None:
-    """Who an article is mostly about, the subject of figures whose sentence names nobody.
+def company_aliases(text: str) -> dict[str, str]:
+    """Declined forms of the article's quoted company names mapped to one nominative name.
 
-    A company story introduces its company in the title or the lead and names its site in
-    passing: then the company. Otherwise the most mentioned zone or site (a title counts thrice).
+    «Фармавектора», «Фармавектором» and «Фармавектор» are one company: forms sharing a stem are
+    grouped; the name as written after «компания»/«завод» (apposition keeps the nominative) wins,
+    else a form the morphology reads as nominative, else the most frequent.
     """
+    forms: Counter[str] = Counter()
+    apposed: set[str] = set()
+    for match in QUOTED.finditer(text):
+        name = match.group(1).strip()
+        if find_terms(SUBJECT_TERMS, f"«{name}»") or NOT_COMPANIES.match(name):
+            continue
+        forms[name] += 1
+        if COMPANY_WORDS.search(text[max(0, match.start() - 30) : match.start()]):
+            apposed.add(name)
+    groups: dict[str, list[str]] = {}
+    for name in forms:
+        stem = name.lower()[: max(4, len(name) - 2)]
+        key = next((k for k in groups if k.startswith(stem) or stem.startswith(k)), stem)
+        groups.setdefault(key, []).append(name)
+    aliases: dict[str, str] = {}
+    for names in groups.values():
+        nominal = [n for n in names if nominative(n) == n]
+        canonical = (
+            max((n for n in nominal if n in apposed), key=lambda n: forms[n], default=None)
+            or max(nominal, key=lambda n: forms[n], default=None)
+            or nominative(max(names, key=lambda n: forms[n]))
+        )
+        aliases.update({name: canonical for name in names})
+    return aliases
+
+
+GENERIC_MENTION = re.compile(
+    r"\b(?:компани|фабрик|завод|предприяти|производител)\w*(?!\s*[«\"“])", re.I
+)
+
+
+def article_subjects(
+    text: str, title: str = "", aliases: dict[str, str] | None = None
+) -> tuple[str | None, str | None, str | None]:
+    """(overall, main place, main company) of an article; see :func:`article_subject`."""
+    aliases = aliases or {}
     companies: Counter[str] = Counter()
     places: Counter[str] = Counter()
-    for piece, weight in ((title, 3), (text, 1)):
+    for piece, weight in ((title, 2), (text, 1)):
         for _, _, name, kind in find_subjects(piece, []):
-            (companies if kind == "company" else places)[name] += weight
-    lead = title + " " + " ".join(s.text for s in split_sentences(text)[:2])
-    if companies and any(kind == "company" for *_, kind in find_subjects(lead, [])):
-        return companies.most_common(1)[0][0]
-    if places:
-        return places.most_common(1)[0][0]
-    return companies.most_common(1)[0][0] if companies else None
+            if kind == "company":
+                companies[aliases.get(name, name)] += weight
+            else:
+                places[name] += weight
+    place = places.most_common(1)[0][0] if places else None
+    company = companies.most_common(1)[0][0] if companies else None
+    return article_subject(text, title, aliases), place, company
 
 
+def article_subject(
+    text: str, title: str = "", aliases: dict[str, str] | None = None
+) -> str | None:
+    """Who an article is about, the subject of figures whose sentence names nobody: the one its
+    lead names (news names its protagonist first; a company before its site, a site before the
+    zone), else the title's."""
+    aliases = aliases or {}
+    for sentence in [*split_sentences(text)[:3], Sentence(0, title)]:
+        subjects = find_subjects(sentence.text, [])
+        if subjects:
+            chosen = pick_subject(subjects, 0)
+            return aliases.get(chosen, chosen) if chosen else None
+    return None
+
+
+GENERIC_PLACE = re.compile(r"\b(?:площадк|технопарк|территори|резидент)\w*", re.I)
 GENERIC_COMPANY = re.compile(
     r"\b(?:компани|фабрик|завод|предприяти|производител|фирм|ее|его)\w*", re.I
 )
@@ -552,7 +615,8 @@ def extract_facts(
     text: str, *, article: str = "", published: date | None = None, title: str | None = None
 ) -> list[Fact]:
     """All facts of an article's text, de-duplicated, in reading order."""
-    main_subject = article_subject(text, title or "")
+    aliases = company_aliases((title or "") + "\n" + text)
+    main_subject, main_place, main_company = article_subjects(text, title or "", aliases)
     sentences = split_sentences(text)
     facts: list[Fact] = []
     previous: Sentence | None = None
@@ -565,7 +629,9 @@ def extract_facts(
         quantities = find_quantities(sentence.text)
         regions = find_regions(sentence.text)
         anaphoric = bool(ANAPHORA.match(sentence.text.strip()))
-        export_here = bool(CONTEXT["export"].search(lower))
+        export_here = bool(CONTEXT["export"].search(lower)) or bool(
+            regions and WEAK_EXPORT.search(lower)
+        )
         if not quantities and not (regions and (export_here or (anaphoric and previous_export))):
             previous, previous_export, previous_period = (
                 sentence,
@@ -582,10 +648,27 @@ def extract_facts(
         products = find_terms(PRODUCT_TERMS, sentence.text)
         period = find_period(sentence.text, published) or (previous_period if anaphoric else None)
 
+        # A sentence that says «площадки», «резидентов» speaks of the place; «компания», of the
+        # company; otherwise of whom the article is about.
+        default = main_subject
+        place_word, company_word = GENERIC_PLACE.search(lower), GENERIC_COMPANY.search(lower)
+        if (
+            place_word
+            and main_place
+            and (not company_word or place_word.start() < company_word.start())
+        ):
+            default = main_place
+        elif company_word and main_company:
+            default = main_company
+
         def subject_at(
-            position: int, _subjects=subjects, _anaphoric=anaphoric, _previous=previous_subjects
+            position: int,
+            _subjects=subjects,
+            _anaphoric=anaphoric,
+            _previous=previous_subjects,
+            _default=default,
         ) -> str | None:
-            return _subject_for(position, _subjects, _previous if _anaphoric else [], main_subject)
+            return _subject_for(position, _subjects, _previous if _anaphoric else [], _default)
 
         used: set[int] = set()
         if export_here or (anaphoric and previous_export):
@@ -633,6 +716,10 @@ def extract_facts(
                     region = after[0][2]
                 elif after:
                     product = after[0][2]
+                elif metric == "export_share" and (
+                    near := [r for r in regions if clause[0] - 40 <= r[0] < q.start]
+                ):
+                    region = near[-1][2]  # «на Малайзию — менее 15%»
                 elif len(products) == 1:
                     product = products[0][2]
             elif metric in ("export_growth", "export_countries", "revenue", "output_growth"):
@@ -648,6 +735,9 @@ def extract_facts(
             ))  # fmt: skip
         previous, previous_export, previous_subjects = sentence, export_here, subjects
         previous_period = period
+    facts = [
+        replace(f, subject=aliases.get(f.subject, f.subject)) if f.subject else f for f in facts
+    ]
     return deduplicate(facts)
 
 
@@ -671,6 +761,10 @@ def _with_left_noun(q: Quantity, text: str) -> Quantity:
         for match in pattern.finditer(left):
             if best is None or match.start() > best[0]:
                 best = (match.start(), noun, words)
+    if best is None and re.match(
+        r"\s*(?:из них\s+)?(?:\w+\s+){0,2}статус\w* резидент", text[q.end : q.end + 50]
+    ):
+        best = (0, "резидент", ())
     if best is None:
         return q
     return Quantity(
@@ -711,10 +805,24 @@ def deduplicate(facts: list[Fact]) -> list[Fact]:
 
 def extract_article_facts(article: Article) -> list[Fact]:
     """The facts of one article read by :mod:`extract.articles`; spans point into its text."""
-    published = article.published_date or article.view_date
-    return extract_facts(
-        article.text, article=article.source, published=published, title=article.title
+    return facts_in(
+        article.text,
+        article=article.source,
+        published=article.published_date or article.view_date,
+        title=article.title,
+        language=article.language,
     )
+
+
+def facts_in(
+    text: str, *, article: str, published: date | None, title: str | None, language: str = "ru"
+) -> list[Fact]:
+    """Facts of an article in Russian or English (:mod:`extract.facts_en`)."""
+    if language == "en":
+        from extract.facts_en import extract_english_facts
+
+        return extract_english_facts(text, article=article, published=published)
+    return extract_facts(text, article=article, published=published, title=title)
 
 
 __all__ = [
@@ -723,6 +831,7 @@ __all__ = [
     "Fact",
     "extract_article_facts",
     "extract_facts",
+    "facts_in",
     "find_period",
     "split_sentences",
 ]

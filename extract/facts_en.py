@@ -42,9 +42,9 @@ FRACTIONS: dict[str, float] = {
 }  # fmt: skip
 SCALES = {"trillion": 1e12, "trn": 1e12, "tn": 1e12, "billion": 1e9, "bln": 1e9, "bn": 1e9,
           "million": 1e6, "mln": 1e6, "mn": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3}  # fmt: skip
-MULTIPLIER_VERBS = {
-    "doubled": 2, "twice": 2, "twofold": 2, "tripled": 3, "trebled": 3, "threefold": 3,
-    "quadrupled": 4, "fourfold": 4, "fivefold": 5, "tenfold": 10,
+MULTIPLIER_VERBS: dict[str, float] = {
+    "doubled": 2.0, "twice": 2.0, "twofold": 2.0, "tripled": 3.0, "trebled": 3.0,
+    "threefold": 3.0, "quadrupled": 4.0, "fourfold": 4.0, "fivefold": 5.0, "tenfold": 10.0,
 }  # fmt: skip
 
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
@@ -87,14 +87,17 @@ NOUNS = {
     "building": r"buildings?|complex(?:es)?",
     "country": r"countries|country",
 }
-_STOP = r"(?:of|in|to|and|or|the|a|an|from|for|with|on|by|at|than|per|that|which|are|were|is|" \
-    r"was|have|has|had|its|their|more|over|about)\b"  # fmt: skip
+_STOP = (  # words that end the adjectives between a number and its noun
+    r"(?:of|in|to|and|or|the|a|an|from|for|with|on|by|at|than|per|that|which|are|were|is|was|"
+    r"have|has|had|its|their|more|over|about)\b"
+)
 
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "money",
         re.compile(
-            rf"(?<![a-z])(?P<cur>rub\b|₽|{_FOREIGN})\s?(?P<num>{DIGITS})\s?(?P<scale>{_SCALE})?\b"
+            rf"(?<![a-z])(?P<cur>rub(?![a-z])|₽|{_FOREIGN})\s?(?P<num>{DIGITS})\s?"
+            rf"(?P<scale>{_SCALE})?\b"
             rf"|{B}(?P<num2>{DIGITS})\s?(?P<scale2>{_SCALE})?\s?(?P<cur2>{_RUB}|{_FOREIGN})(?!\w)",
             re.I,
         ),
@@ -167,8 +170,9 @@ _QUAL = (
     r"less than|under|just under|close to|at least)"
 )
 GROWTH_BEFORE = re.compile(
-    r"\b(?:up|rose|risen|rise|rising|grew|grown|grow|growing|increased?|increasing|climbed|"
-    r"jumped|gained|added|expanded|surged|soared|higher|(?:increase|rise|growth|gain) of)"
+    r"\b(?:(?<!made )(?<!make )(?<!makes )up|rose|risen|rise|rising|grew|grown|grow|growing|"
+    r"increased?|increasing|climbed|jumped|gained|added|expanded|surged|soared|higher|"
+    r"(?:increase|rise|growth|gain) of)"
     rf"(?:\s+by)?(?:\s+{_QUAL})?\s*$",
     re.I,
 )
@@ -185,7 +189,8 @@ DECLINE_AFTER = re.compile(r"^\s*(?:decrease|decline|drop|fall|lower|less|down)\
 CONTEXT: dict[str, re.Pattern[str]] = {
     "export": re.compile(
         r"export|abroad|overseas|foreign\s+(?:markets?|buyers|customers|sales)|shipments?|"
-        r"shipped|deliveries\s+to|sold\s+to|supplied\s+to|outside\s+russia",
+        r"shipped|deliveries\s+to|sold\s+to|supplied\s+to|outside\s+russia|"
+        r"(?:buyers|customers|clients)\s+(?:in|from|abroad)",
         re.I,
     ),
     "revenue": re.compile(r"revenues?|turnover|sales|proceeds", re.I),
@@ -274,7 +279,8 @@ HALF = re.compile(r"\b(?:(first|second)\s+half|h([12]))\b", re.I)
 YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)\s*(?:-|–|—|to)\s*((?:19|20)\d\d)\b")
 YEAR = re.compile(r"(?<![\d.,$])\b((?:19|20)\d\d)\b(?![\d%]|[.,-]\d)")
 YEAR_INTRO = re.compile(
-    r"(?:^|\b(?:in|for|during|throughout|of|full-year|fiscal|year|the))\s*$|^\W*$", re.I
+    r"(?:^|\b(?:in|for|during|throughout|of|full-year|fiscal|year|the|h[12]|q[1-4]|fy))\s*$|^\W*$",
+    re.I,
 )
 BASE_BEFORE = re.compile(
     r"\b(?:than|compared\s+(?:with|to)|versus|vs\.?|against|relative\s+to|over|on|from|since|"
@@ -471,7 +477,7 @@ def find_products(text: str) -> list[tuple[int, int, str]]:
 def _canonical(name: str) -> str:
     """A company name, or the zone's or a site's Russian name when it is one of them."""
     for canonical, pattern in SUBJECTS:
-        if pattern.fullmatch(name) or pattern.match(name):
+        if pattern.match(name):
             return canonical
     return name
 
@@ -511,7 +517,7 @@ def _qualifier(before: str) -> str:
     return "exact"
 
 
-def _read(kind: str, m: re.Match[str], sentence: str) -> tuple[str, float, str, str | None]:
+def _read(kind: str, m: re.Match[str]) -> tuple[str, float, str, str | None]:
     """``(kind, value, rule, noun)`` of one pattern match."""
     if kind == "money":
         cur = (m.group("cur") or m.group("cur2")).lower()
@@ -534,7 +540,7 @@ def _read(kind: str, m: re.Match[str], sentence: str) -> tuple[str, float, str, 
         if m.group("half"):
             return "multiplier", WORD_NUMBERS[m.group("half").lower()] + 0.5, "en_times", None
         if m.group("verb"):
-            return "multiplier", float(MULTIPLIER_VERBS[m.group("verb").lower()]), "en_verb_times", None
+            return "multiplier", MULTIPLIER_VERBS[m.group("verb").lower()], "en_verb_times", None
         return "multiplier", _number(m.group("num")), "en_times", None
     if kind == "share":
         if m.group("ord"):
@@ -573,7 +579,7 @@ def find_quantities(sentence: str) -> list[Quantity]:
         if start < last_end:
             continue
         last_end = m.end()
-        qkind, value, rule, noun = _read(kind, m, masked)
+        qkind, value, rule, noun = _read(kind, m)
         begin = m.start("num") if kind == "employ" else start
         end = m.end("num") if kind == "employ" else m.end()
         quantities.append(Quantity(

@@ -106,7 +106,10 @@ MONTHS = (
     "январ", "феврал", "март", "апрел", "мая", "май", "мае", "июн", "июл", "август", "сентябр",
     "октябр", "ноябр", "декабр",
 )  # fmt: skip
-NUMBERED = re.compile(r"(?:№|ст\.|ч\.|п\.|д\.|дом|стр\.|корп\.|к\.|тел\.|офис|кабинет|ул\.)\s*$")
+NUMBERED = re.compile(
+    r"(?:№|ст\.|ч\.|п\.|д\.|дом|стр\.|корп\.|к\.|тел\.|офис|кабинет|ул\.|улица|проезд|переулок|"
+    r"пер\.|шоссе|проспект|пр-т|квартал|мкр\.?|серии|модел\w*|версии)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,7 @@ def _tokens(sentence: str) -> list[_Token]:
         if (
             previous is not None
             and re.fullmatch(r"\d{3}", token.text)
-            and re.fullmatch(r"\d{1,3}(?:[  \u202f\u2009]\d{3})*", previous.text)
+            and re.fullmatch(r"\d{1,3}(?:[\s\u00a0\u202f\u2009]\d{3})*", previous.text)
             and sentence[previous.stop : token.start] in (" ", "\u00a0", "\u202f", "\u2009")
         ):
             merged[-1] = _Token(sentence[previous.start : token.stop], previous.start, token.stop)
@@ -189,7 +192,7 @@ def _tokens(sentence: str) -> list[_Token]:
 
 
 def _parse_digits(text: str) -> float | None:
-    cleaned = re.sub(r"[  \u202f\u2009]", "", text)
+    cleaned = re.sub(r"[\s\u00a0\u202f\u2009]", "", text)
     if re.fullmatch(r"\d+(?:[.,]\d+)?", cleaned):
         return float(cleaned.replace(",", "."))
     return None
@@ -455,6 +458,19 @@ def find_quantities(sentence: str) -> list[Quantity]:
                 rule = "words"
                 if value == 1 and j < n and tokens[j].lower in ("из", "и"):
                     i = j
+                    continue
+                if (
+                    j + 1 < n
+                    and tokens[j].lower == "из"
+                    and tokens[j + 1].lower in ("них", "которых")
+                ):
+                    end = tokens[j + 1].stop  # «тринадцать из них»: counted by what follows
+                    found.append(
+                        _make(
+                            sentence, start, end, value, "number", None, None, (), "words_of_them"
+                        )
+                    )
+                    i = j + 2
                     continue
 
         if value is None:

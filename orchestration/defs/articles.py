@@ -7,7 +7,7 @@ import dagster as dg
 
 from extract.article_store import ingest, pending_extraction, store_extraction
 from extract.articles import parse_ticker, read_path
-from extract.facts import EXTRACTOR_VERSION, extract_facts
+from extract.facts import EXTRACTOR_VERSION, facts_in
 from extract.fetch import fetch_article, read_sources
 from extract.warehouse import connect_writer
 from orchestration.defs.resources import ArticlesResource, WarehouseResource
@@ -79,11 +79,12 @@ def article_facts(
     # Extraction is the slow part: it runs outside the writer lock, storing runs inside it.
     extracted = []
     for stored in pending:
-        facts = extract_facts(
+        facts = facts_in(
             stored.text,
             article=stored.source,
             published=stored.published_date or stored.view_date,
             title=stored.title,
+            language=stored.language,
         )
         quotes = parse_ticker(stored.header) if stored.header else []
         extracted.append((stored.article_id, facts, quotes))
