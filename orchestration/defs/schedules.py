@@ -2,12 +2,9 @@
 
 import dagster as dg
 
-from orchestration.defs.partitions import daily_partitions
-
 nightly_job = dg.define_asset_job(
     name="nightly_job",
     selection=dg.AssetSelection.all(),
-    partitions_def=daily_partitions,
     description="Loads a day (or a range) of rates and metal prices, builds the marts, publishes.",
 )
 
@@ -30,7 +27,6 @@ warehouse_build_job = dg.define_asset_job(
 cbr_load_job = dg.define_asset_job(
     name="cbr_load_job",
     selection=dg.AssetSelection.groups("cbr").without_checks(),
-    partitions_def=daily_partitions,
     description="Loads Bank of Russia rates and metal prices for a day or a range, nothing else.",
 )
 
