@@ -151,3 +151,39 @@ def test_inbox_sensor_requests_a_run_when_the_folder_changes(
     (tmp_path / "new.txt").write_text("Заголовок\nТекст новости о технополисе.", encoding="utf-8")
     changed = article_inbox_sensor(dg.build_sensor_context(cursor=first.cursor))
     assert len(changed.run_requests) == 1 and changed.cursor != first.cursor
+
+
+def test_urls_in_sources_txt_are_fetched(tmp_path: Path, httpserver) -> None:
+    page = MISQUOTED_PAGE.replace("Костромы", "Владимира")
+    httpserver.expect_request("/news/1").respond_with_data(
+        page, content_type="text/html; charset=utf-8"
+    )
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "sources.txt").write_text(
+        f"# news to follow\n{httpserver.url_for('/news/1')}\nftp://example.invalid/x\n",
+        encoding="utf-8",
+    )
+    build = tmp_path / "build.duckdb"
+    dg.materialize(
+        [article_inbox],
+        resources={
+            "articles": ArticlesResource(folder_path=str(inbox), allow_private_urls=True),
+            "warehouse": WarehouseResource(path=str(tmp_path / "wh.duckdb"), build_path=str(build)),
+        },
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    conn = duckdb.connect(str(build), read_only=True)
+    try:
+        articles = conn.execute("select source, title, url from raw.articles").fetchall()
+        quarantined = conn.execute("select source, reason from raw.quarantine").fetchall()
+    finally:
+        conn.close()
+    assert articles == [
+        (
+            httpserver.url_for("/news/1"),
+            "Ювелиры Владимира подвели итоги",
+            httpserver.url_for("/news/1"),
+        )
+    ]
+    assert quarantined == [("ftp://example.invalid/x", "not_allowed")]

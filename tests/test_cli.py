@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -90,3 +91,37 @@ def test_bad_date_is_a_usage_error(tmp_path: Path) -> None:
     result = tpw("run", "--start", "01/06/2020", env=clean_env(tmp_path))
     assert result.returncode == 2
     assert "is not a date like 2020-06-01" in result.stderr
+
+
+def test_facts_prints_one_json_object_per_fact(tmp_path: Path) -> None:
+    article = tmp_path / "zelenograd.txt"
+    article.write_text(
+        "В «Алабушево» открыли новый корпус\n"
+        "Дата публикации: 14.05.2024\n"
+        "Резидент технопарка «Алабушево» компания «Квантэкс» по итогам прошлого года "
+        "экспортировала оборудование на 2,5 млрд рублей, в том числе в Индию и Вьетнам.\n"
+        "Звоните: +7 (495) 555-12-34.\n",
+        encoding="utf-8",
+    )
+    result = tpw("facts", str(article), "--json", env=clean_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    facts = [json.loads(line) for line in result.stdout.splitlines()]
+    required = {"article", "metric", "value", "unit", "qualifier", "period_start", "period_end",
+                "subject", "region", "product", "evidence", "char_start", "char_end"}  # fmt: skip
+    assert all(required <= set(fact) for fact in facts)
+    volume = next(f for f in facts if f["metric"] == "export_volume")
+    assert (volume["value"], volume["unit"], volume["subject"]) == (2.5e9, "RUB", "Квантэкс")
+    assert (volume["period_start"], volume["period_end"]) == ("2023-01-01", "2023-12-31")
+    assert volume["quote"] == "2,5 млрд рублей"
+    assert {f["region"] for f in facts if f["metric"] == "export_destination"} == {
+        "Индия",
+        "Вьетнам",
+    }
+    assert all(f["article"] == "zelenograd.txt" for f in facts)
+    assert "555" not in json.dumps([f["value"] for f in facts])
+
+
+def test_facts_on_a_missing_path_is_one_line(tmp_path: Path) -> None:
+    result = tpw("facts", str(tmp_path / "nothing.txt"), env=clean_env(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.startswith("tpw: error: no such file or folder")
