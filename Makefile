@@ -22,7 +22,7 @@ $(UV):
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(BIN)/tpw: $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --python $(PYTHON)
+	$(UV) sync --locked --quiet --python $(PYTHON)
 	@touch $@
 
 $(MANIFEST): $(BIN)/tpw $(DBT_FILES)
