@@ -343,6 +343,7 @@ class CbrClient:
         self.timeout = timeout
         self.min_interval = min_interval
         self.requests_made = 0
+        self.retries_made = 0  # retries after 5xx, 403/429, timeouts and connection errors
         self.last_url: str | None = None
         self._last_request = 0.0
         self._lock = threading.Lock()
@@ -408,8 +409,10 @@ class CbrClient:
             if response.raw is not None and response.raw.retries
             else ()
         )
+        self.retries_made += len(retries)
         if retries:
-            log.warning("%s succeeded after %d retries", shown, len(retries))
+            causes = ", ".join(str(r.status or type(r.error).__name__) for r in retries)
+            log.warning("%s succeeded after %d retries (%s)", shown, len(retries), causes)
         if response.status_code >= 400:
             server = response.headers.get("Server", "")
             hint = " (DDoS-Guard refused the request)" if "ddos" in server.lower() else ""

@@ -39,6 +39,29 @@ def markdown(frame: pl.DataFrame) -> str:
         return str(frame)
 
 
+def _report(
+    context: dg.AssetExecutionContext,
+    frame: pl.DataFrame,
+    what: str,
+    start: date,
+    end: date,
+    requests: int,
+    retries: int,
+) -> None:
+    """One log line per load; «nothing published yet» is a normal outcome, not a failure."""
+    if retries:
+        context.log.warning(f"the Bank of Russia answered after {retries} retries")
+    if frame.is_empty():
+        context.log.info(
+            f"the Bank of Russia has published no {what} in force for {start}..{end} yet "
+            f"({requests} requests); nothing changed"
+        )
+    else:
+        context.log.info(
+            f"{frame.height} rows of {what} for {start}..{end} from {requests} requests"
+        )
+
+
 def _summary(frame: pl.DataFrame, day_column: str, series: str, requests: int) -> dict:
     counts = frame.group_by(series).len().sort(series)
     return {
@@ -62,11 +85,12 @@ def cbr_rates(
     start, end = partition_days(context)
     with cbr.client() as client:
         frame = fetch_rates_in_force(client, cbr.currency_codes(), start, end)
-        requests = client.requests_made
+        requests, retries = client.requests_made, client.retries_made
+    _report(context, frame, "rates", start, end, requests, retries)
     with connect_writer(warehouse.build()) as conn:
         replace_days(conn, "raw.cbr_rates", frame, "rate_date")
-    context.log.info(f"{frame.height} rate rows for {start}..{end} from {requests} requests")
-    return dg.MaterializeResult(metadata=_summary(frame, "rate_date", "currency_code", requests))
+    metadata = _summary(frame, "rate_date", "currency_code", requests)
+    return dg.MaterializeResult(metadata={**metadata, "retries": dg.MetadataValue.int(retries)})
 
 
 @dg.asset(
@@ -80,8 +104,9 @@ def cbr_metal_prices(
     start, end = partition_days(context)
     with cbr.client() as client:
         frame = fetch_metal_prices_in_force(client, start, end)
-        requests = client.requests_made
+        requests, retries = client.requests_made, client.retries_made
+    _report(context, frame, "metal prices", start, end, requests, retries)
     with connect_writer(warehouse.build()) as conn:
         replace_days(conn, "raw.cbr_metal_prices", frame, "price_date")
-    context.log.info(f"{frame.height} metal rows for {start}..{end} from {requests} requests")
-    return dg.MaterializeResult(metadata=_summary(frame, "price_date", "metal", requests))
+    metadata = _summary(frame, "price_date", "metal", requests)
+    return dg.MaterializeResult(metadata={**metadata, "retries": dg.MetadataValue.int(retries)})

@@ -47,4 +47,17 @@ def dbt_warehouse(
     # The dbt profile reads its DuckDB path from this variable.
     os.environ["TPW_BUILD_WAREHOUSE"] = str(build_path)
     with writer_lock(build_path):
-        yield from dbt.cli(["build"], context=context).stream()
+        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        yield from invocation.stream()
+    # A failing data test (a nonsense value from the Bank) must not stop publishing the rest: its
+    # asset check shows red. A model that did not build is another matter: the run fails.
+    results = invocation.get_artifact("run_results.json").get("results", [])
+    broken = [r["unique_id"] for r in results if r.get("status") == "error"]
+    if broken:
+        raise dg.Failure(
+            description=f"dbt could not build {len(broken)} node(s): {', '.join(broken[:5])}",
+            metadata={"nodes": dg.MetadataValue.json(broken)},
+        )
+    if not invocation.is_successful():
+        failed = [r["unique_id"] for r in results if r.get("status") == "fail"]
+        context.log.warning(f"dbt tests failed, the marts are published anyway: {failed}")
