@@ -85,17 +85,24 @@ FUNCTION_WORDS = frozenset(
 )
 BUILDING_NOUNS = frozenset({"корпус", "здание", "комплекс", "центр", "строение", "башня", "цех"})
 
+# Each pattern starts a word (``(?<![\w-])``): «оборот 5 млн» is not «от 5 млн», «кредо» not «до».
 QUALIFIER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("almost", re.compile(r"(?:почти|без малого|практически|едва ли не)\s*$")),
-    ("approx", re.compile(r"(?:около|порядка|примерно|приблизительно|ориентировочно|~)\s*$")),
+    ("almost", re.compile(r"(?<![\w-])(?:почти|без малого|практически|едва ли не)\s*$")),
+    (
+        "approx",
+        re.compile(r"(?<![\w-])(?:около|порядка|примерно|приблизительно|ориентировочно|~)\s*$"),
+    ),
     (
         "over",
         re.compile(
-            r"(?:более чем|более|свыше|больше|не менее чем|не менее|не меньше|превысит|"
+            r"(?<![\w-])(?:более чем|более|свыше|больше|не менее чем|не менее|не меньше|превысит|"
             r"превысила|превысил|превысило|превысили|превышает|превышают|от)\s*$"
         ),
     ),
-    ("under", re.compile(r"(?:менее чем|менее|меньше|не более чем|не более|не больше|до)\s*$")),
+    (
+        "under",
+        re.compile(r"(?<![\w-])(?:менее чем|менее|меньше|не более чем|не более|не больше|до)\s*$"),
+    ),
 )
 
 PHONE = re.compile(
@@ -106,8 +113,8 @@ MONTHS = (
     "январ", "феврал", "март", "апрел", "мая", "май", "мае", "июн", "июл", "август", "сентябр",
     "октябр", "ноябр", "декабр",
 )  # fmt: skip
-NUMBERED = re.compile(
-    r"(?:№|ст\.|ч\.|п\.|д\.|дом|стр\.|корп\.|к\.|тел\.|офис|кабинет|ул\.|улица|проезд|переулок|"
+NUMBERED = re.compile(  # starts a word: «доходом 12 млн» is not «дом 12»
+    r"(?<![\w-])(?:№|ст\.|ч\.|п\.|д\.|дом|стр\.|корп\.|к\.|тел\.|офис|кабинет|ул\.|улица|проезд|переулок|"
     r"пер\.|шоссе|проспект|пр-т|квартал|мкр\.?|серии|модел\w*|версии)\s*$"
 )
 
@@ -178,10 +185,11 @@ def _tokens(sentence: str) -> list[_Token]:
     merged: list[_Token] = []
     for token in tokens:
         previous = merged[-1] if merged else None
-        # "1 250", "1 200 000": a group of three digits glued to a number by one space.
+        # "1 250", "1 200 000", "1 250,5": a group of three digits (the last one may carry the
+        # decimals) glued to a number by one space.
         if (
             previous is not None
-            and re.fullmatch(r"\d{3}", token.text)
+            and re.fullmatch(r"\d{3}(?:,\d+)?", token.text)
             and re.fullmatch(r"\d{1,3}(?:[\s\u00a0\u202f\u2009]\d{3})*", previous.text)
             and sentence[previous.stop : token.start] in (" ", "\u00a0", "\u202f", "\u2009")
         ):
@@ -487,6 +495,12 @@ def find_quantities(sentence: str) -> list[Quantity]:
                 j < n
                 and tokens[j].text == "."
                 and tokens[j - 1].lower in ("тыс", "млн", "млрд", "трлн")
+                # «тыс.» owns its period; after «млн» a period that ends the sentence is the
+                # sentence's («составил 5 млн.»), one followed by more text is the abbreviation's.
+                and (
+                    tokens[j - 1].lower == "тыс"
+                    or (j + 1 < n and not tokens[j + 1].text[:1].isupper())
+                )
             ):
                 end = tokens[j].stop
                 j += 1

@@ -20,6 +20,8 @@ class CbrResource(dg.ConfigurableResource):
     min_interval_seconds: float = 0.5
     max_retries: int = 4
     backoff_factor: float = 0.5
+    connect_timeout_seconds: float = 5.0
+    read_timeout_seconds: float = 30.0
 
     def client(self) -> CbrClient:
         settings = load_settings()
@@ -28,6 +30,7 @@ class CbrResource(dg.ConfigurableResource):
             min_interval=self.min_interval_seconds,
             max_retries=self.max_retries,
             backoff_factor=self.backoff_factor,
+            timeout=(self.connect_timeout_seconds, self.read_timeout_seconds),
         )
 
     def currency_codes(self) -> tuple[str, ...]:

@@ -41,7 +41,8 @@ final as (
                 then cast(rub_per_unit - previous_rub_per_unit as decimal(28, 12))
         end as change_rub,
         case
-            when is_previous_day_loaded
+            -- a nonsense zero the day before has no percentage change (its check flags it)
+            when is_previous_day_loaded and previous_rub_per_unit > 0
                 then cast(
                     round(100 * (rub_per_unit - previous_rub_per_unit) / previous_rub_per_unit, 4)
                     as decimal(18, 4)

@@ -49,7 +49,7 @@ final as (
             round(
                 with_previous_day.rub_per_gram
                 * {{ var('grams_per_troy_ounce') }}
-                / usd_rates.rub_per_usd,
+                / nullif(usd_rates.rub_per_usd, 0),
                 4
             )
             as decimal(18, 4)
@@ -65,6 +65,7 @@ final as (
         end as change_rub_per_gram,
         case
             when with_previous_day.is_previous_day_loaded
+                and with_previous_day.previous_rub_per_gram > 0
                 then cast(
                     round(
                         100
