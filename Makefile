@@ -12,7 +12,7 @@ export DO_NOT_TRACK := 1
 DBT_FILES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: help install demo test eval ui ui-demo lint check-defs clean
+.PHONY: help install demo test eval bench ui ui-demo lint check-defs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -42,6 +42,9 @@ eval: install  ## precision and recall of fact extraction on the hand-made corpo
 	$(BIN)/python -m extract.evaluation
 	@echo "--- held-out set (written without looking at the extractor)"
 	$(BIN)/python -m extract.evaluation --corpus data/eval/heldout/articles --gold data/eval/heldout/gold.jsonl
+
+bench: install  ## benchmarks with their baselines (see BENCHMARKS.md); about 10 minutes
+	$(BIN)/python -m bench.run_all
 
 check-defs: install  ## load the Dagster definitions the way `dg dev` does
 	$(BIN)/dg check defs

@@ -199,8 +199,10 @@ def publish(build_path: Path, published_path: Path, timeout: float = DEFAULT_LOC
     """Copy the build file to ``published_path`` atomically (temporary file, then rename)."""
     published_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = published_path.with_name(f".{published_path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
     with writer_lock(build_path, timeout):
+        # Leftovers of a publish that was killed half way; only a writer makes them.
+        for stale in published_path.parent.glob(f".{published_path.name}.*.tmp*"):
+            stale.unlink(missing_ok=True)
         conn = duckdb.connect(":memory:")
         try:
             conn.execute(f"attach '{_sql_path(build_path)}' as build_db (read_only)")
