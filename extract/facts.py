@@ -591,6 +591,11 @@ def article_subject(
     return None
 
 
+# A capitalised word past the first letter, or a Latin one: where an organisation may be named.
+NAME_LIKE = re.compile(
+    r"(?<=[\s(«\"])(?!Москв|Росси|Зеленоград|Подмосков|Минпромторг|Депар|Прави|Мэр)[А-ЯЁA-Z][а-яёa-z]+"
+    r"|[A-Za-z]{3,}"
+)
 GENERIC_PLACE = re.compile(r"\b(?:площадк|технопарк|территори|резидент)\w*", re.I)
 GENERIC_COMPANY = re.compile(
     r"\b(?:компани|фабрик|завод|предприяти|производител|фирм|ее|его)\w*", re.I
@@ -643,8 +648,11 @@ def extract_facts(
         context = (
             (_blank(ATTRIBUTION, previous.text.lower()) + " ") if previous and anaphoric else ""
         ) + lower
-        entities = named_entities(sentence.text)
-        subjects = find_subjects(sentence.text, entities)
+        # natasha's NER is the costly part: it runs only where the gazetteers and quoted names
+        # leave a sentence with a figure but nobody it is about, and a name could be there.
+        subjects = find_subjects(sentence.text, [])
+        if not subjects and NAME_LIKE.search(sentence.text[1:]):
+            subjects = find_subjects(sentence.text, named_entities(sentence.text))
         products = find_terms(PRODUCT_TERMS, sentence.text)
         period = find_period(sentence.text, published) or (previous_period if anaphoric else None)
 
