@@ -171,6 +171,10 @@ def _root(body: bytes, expected: str, source: str) -> ET.Element:
         raise CbrBadResponse(
             f"Bank of Russia answered malformed or truncated XML for {source}: {exc}"
         ) from None
+    except (LookupError, ValueError) as exc:  # a declared encoding expat cannot read
+        raise CbrBadResponse(
+            f"Bank of Russia answered XML in an unreadable encoding for {source}: {exc}"
+        ) from None
     if root.tag != expected:
         raise CbrBadResponse(
             f"Bank of Russia answered <{root.tag}> instead of <{expected}> for {source}"
@@ -206,7 +210,10 @@ def _rate_record(
     if served:
         vunit_rate = parse_decimal(vunit_element.text, what=f"VunitRate of {where}")
     else:
-        vunit_rate = value / nominal
+        try:
+            vunit_rate = value / nominal
+        except ArithmeticError:  # decimal.Overflow: a Value such as 1E+1000000
+            raise CbrBadResponse(f"Value of {where} is out of range: {value}") from None
     code = element.findtext("CharCode")
     return RateRecord(
         record_date=record_date,
@@ -295,13 +302,19 @@ def parse_currency_catalogue(body: bytes, *, source: str = "XML_valFull.asp") ->
     root = _root(body, "Valuta", source)
     currencies = []
     for item in root.findall("Item"):
+        currency_id = (item.get("ID") or "").strip()
+        if not currency_id:  # its ISO code would map to "" (as <Valute> without ID, refused)
+            raise CbrBadResponse(f"<Item> without ID in {source}")
         iso_num = (item.findtext("ISO_Num_Code") or "").strip()
         iso_code = (item.findtext("ISO_Char_Code") or "").strip()
         currencies.append(
             Currency(
-                currency_id=(item.get("ID") or "").strip(),
+                currency_id=currency_id,
                 iso_code=iso_code or None,
-                iso_num_code=int(iso_num) if iso_num.isdigit() else None,
+                # ASCII digits only: «²» passes str.isdigit() but not int(); ISO codes are short.
+                iso_num_code=int(iso_num)
+                if iso_num.isascii() and iso_num.isdigit() and len(iso_num) <= 18
+                else None,
                 nominal=_positive_int(item.findtext("Nominal") or "1", "catalogue Nominal"),
                 name=(item.findtext("Name") or "").strip(),
                 eng_name=(item.findtext("EngName") or "").strip(),
