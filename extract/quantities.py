@@ -334,6 +334,10 @@ def _word_number(tokens: list[_Token], i: int) -> tuple[float, int] | None:
     return total + current, j
 
 
+def _singular(word: str) -> bool:
+    return any("sing" in str(p.tag) for p in _morph().parse(word.lower()))
+
+
 def find_quantities(sentence: str) -> list[Quantity]:
     """Every quantity in ``sentence``, left to right."""
     tokens = _tokens(sentence)
@@ -461,6 +465,10 @@ def find_quantities(sentence: str) -> list[Quantity]:
             value, rule = digits_value, "digits"
         else:
             spelled = _word_number(tokens, i)
+            lone_scale = _has_lemma(word, {"тысяча": 1, "миллион": 1, "миллиард": 1})
+            if spelled is None and lone_scale and _singular(word):
+                # «более миллиона рублей», «тысяча компаний»: the scale word is the number
+                spelled = (1.0, i)
             if spelled is not None:
                 value, j = spelled
                 rule = "words"

@@ -102,3 +102,20 @@ def test_spans_point_at_the_quantity() -> None:
     sentence = "Резиденты экспортировали продукции на 1,2 миллиарда рублей за год."
     quantity = only(sentence)
     assert sentence[quantity.start : quantity.end] == "1,2 миллиарда рублей"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "unit", "qualifier"),
+    [
+        ("Вложения составят более миллиона рублей.", 1e6, "RUB", "over"),
+        ("Оборот превысил миллиард рублей.", 1e9, "RUB", "over"),
+        ("Здесь работает тысяча компаний.", 1000, None, "exact"),
+    ],
+)
+def test_a_scale_word_alone_is_the_number(sentence: str, value: float, unit: str | None, qualifier: str) -> None:
+    quantity = only(sentence)
+    assert (quantity.value, quantity.unit, quantity.qualifier) == (value, unit, qualifier)
+
+
+def test_plural_scale_words_are_vague_not_numbers() -> None:
+    assert find_quantities("Миллионы людей смотрят трансляцию.") == []
