@@ -33,7 +33,7 @@ from extract.vocabulary import (
     region_code,
 )
 
-EXTRACTOR_VERSION = "1.0"
+EXTRACTOR_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
