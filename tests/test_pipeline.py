@@ -58,6 +58,7 @@ def run_env(tmp_path_factory: pytest.TempPathFactory, bank: CbrReplayServer) -> 
         TPW_BUILD_WAREHOUSE=str(root / "build" / "warehouse.duckdb"),
         TPW_CBR_URL=bank.url,
         TPW_CURRENCIES="USD,EUR,CNY",
+        TPW_ARTICLES_DIR=str(root / "no_articles"),  # the Bank's path only (articles: test_cli)
         DAGSTER_HOME=str(root / "dagster_home"),
     )
     return env
