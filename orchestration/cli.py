@@ -18,6 +18,7 @@ import io
 import json
 import logging
 import os
+import socket
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -101,11 +102,14 @@ def run_pipeline(
     build_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     if min_interval is not None:
         run_config["resources"] = {"cbr": {"config": {"min_interval_seconds": min_interval}}}
+    owner = {"tpw/host": socket.gethostname(), "tpw/pid": str(os.getpid())}
     partition_tags = lambda w: {  # noqa: E731
         "dagster/asset_partition_range_start": w.start.isoformat(),
         "dagster/asset_partition_range_end": w.end.isoformat(),
+        **owner,
     }
     with dg.DagsterInstance.get() as instance:
+        release_dead_runs(instance)
         if len(windows) == 1 and set(windows[0].assets) == set(LoadWindow.assets):
             # One run: every asset of the nightly job over the whole range.
             started = time.monotonic()
@@ -145,7 +149,7 @@ def run_pipeline(
         started = time.monotonic()
         with captured_output():
             result = build_job.execute_in_process(
-                instance=instance, run_config=build_config, raise_on_error=False
+                instance=instance, run_config=build_config, raise_on_error=False, tags=owner
             )
         _raise_on_failure(result, "building the marts")
         if not quiet:
@@ -163,6 +167,44 @@ def captured_output() -> Iterator[None]:
     _CAPTURED.truncate()
     with contextlib.redirect_stdout(_CAPTURED):
         yield
+
+
+def release_dead_runs(instance: object) -> list[str]:
+    """Fail the runs a killed `tpw` left STARTED on this host and free their writer slots.
+
+    A SIGKILLed run cannot release its claim on the `duckdb_writer` pool; without this the next
+    run would wait for it forever. Runs started by `dg dev` carry no `tpw/pid` tag and are left
+    to Dagster's own run monitoring.
+    """
+    import dagster as dg
+    from dagster._core.storage.dagster_run import DagsterRunStatus
+
+    released = []
+    runs = instance.get_runs(  # type: ignore[attr-defined]
+        filters=dg.RunsFilter(
+            statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING],
+            tags={"tpw/host": socket.gethostname()},
+        )
+    )
+    for run in runs:
+        pid = int(run.tags.get("tpw/pid", "0") or 0)
+        if pid and not _process_alive(pid):
+            instance.report_run_failed(run, message=f"the tpw process {pid} is gone (killed)")  # type: ignore[attr-defined]
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)  # type: ignore[attr-defined]
+            released.append(run.run_id)
+    if released:
+        print(f"tpw: released {len(released)} run(s) left behind by a killed tpw", file=sys.stderr)
+    return released
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _raise_on_failure(result: object, doing: str) -> None:
