@@ -34,9 +34,9 @@ install: $(BIN)/tpw $(MANIFEST)  ## install the locked environment and prepare t
 demo: install  ## build data/warehouse.duckdb offline from the bundled samples
 	$(BIN)/tpw demo
 
-test: install  ## run the whole test suite (offline), lint first
+test: install  ## run the whole test suite (offline), lint first; one test file per core
 	$(BIN)/ruff check extract orchestration tests scripts
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 eval: install  ## precision and recall of fact extraction on the hand-made corpora
 	$(BIN)/python -m extract.evaluation
