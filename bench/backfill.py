@@ -141,9 +141,7 @@ def run_events(dagster_home: Path) -> tuple[dict[str, int], dict[str, float]]:
     with DagsterInstance.from_config(str(dagster_home)) as instance:
         run = instance.get_runs(limit=1)[0]
         events = instance.all_logs(run.run_id)
-    counts = Counter(
-        e.dagster_event.event_type_value if e.dagster_event else "LOG" for e in events
-    )
+    counts = Counter(e.dagster_event.event_type_value if e.dagster_event else "LOG" for e in events)
     marks = {"first_event": events[0].timestamp}
     for event in events:
         if event.dagster_event and event.dagster_event.event_type_value == "PIPELINE_START":
@@ -187,7 +185,9 @@ def direct_run(server, root: Path, start: date, end: date) -> tuple[Measured, di
     return measured, report
 
 
-def bare_dbt_build(build_path: Path, target: Path, *, env: dict[str, str] | None = None) -> Measured:
+def bare_dbt_build(
+    build_path: Path, target: Path, *, env: dict[str, str] | None = None
+) -> Measured:
     """``dbt build`` of every model and test, from dbt_project, on ``build_path``."""
     run_env = dict(env or clean_env())
     run_env["TPW_BUILD_WAREHOUSE"] = str(build_path)
@@ -265,8 +265,32 @@ def baseline_run(url: str, start: date, end: date) -> dict:
     return {"wall": time.perf_counter() - began, "requests": requests, "records": rows}
 
 
+def baseline_runs(url: str, start: date, end: date, runs: int) -> list[dict]:
+    """``runs`` baseline runs side by side, each in its own process (one request at a time).
+
+    They are latency-bound (the server sleeps 50 ms per request; a request costs the client a
+    few ms of CPU), so running them together costs about one run's time and changes each run's
+    wall time by a few percent at most (BENCHMARKS.md compares with a run alone).
+    """
+    command = [sys.executable, "-m", "bench.backfill", "baseline", url, str(start), str(end)]
+    procs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=clean_env())
+        for _ in range(runs)
+    ]
+    reports = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=900)
+        if proc.returncode != 0:
+            raise RuntimeError(f"baseline run failed (exit {proc.returncode})")
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    return reports
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "direct":
         _direct_main(date.fromisoformat(sys.argv[2]), date.fromisoformat(sys.argv[3]))
+    elif len(sys.argv) == 5 and sys.argv[1] == "baseline":
+        args = (sys.argv[2], date.fromisoformat(sys.argv[3]), date.fromisoformat(sys.argv[4]))
+        print(json.dumps(baseline_run(*args)))
     else:
-        sys.exit("usage: python -m bench.backfill direct START END")
+        sys.exit("usage: python -m bench.backfill direct START END | baseline URL START END")

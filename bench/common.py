@@ -4,6 +4,7 @@ the machine, the Dagster event log of a run."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
 import shutil
@@ -52,8 +53,8 @@ class Measured:
         return max(self.max_rss, self.tree_rss)
 
 
-def _tree_rss(root: int) -> int:
-    """RSS of ``root`` and all its descendants (bytes), from /proc."""
+def _tree_rss(root: int, *, include_root: bool = True) -> int:
+    """RSS of ``root`` (unless ``include_root`` is false) and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -69,6 +70,8 @@ def _tree_rss(root: int) -> int:
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, ()))
+        if pid == root and not include_root:
+            continue
         try:
             with open(f"/proc/{pid}/statm", "rb") as handle:
                 total += int(handle.read().split()[1]) * PAGE
@@ -85,46 +88,49 @@ def measure(
     timeout: float = 900,
     sample_every: float = 0.05,
 ) -> Measured:
-    """Run ``cmd`` to completion; wall time, exit code, output, peak RSS (see :class:`Measured`)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started_wall = time.time()
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err)
-        peak = 0
-        done = threading.Event()
+    """Run ``cmd`` to completion; wall time, exit code, output, peak RSS (see :class:`Measured`).
 
-        def sample() -> None:
-            nonlocal peak
-            while not done.wait(sample_every):
-                with contextlib.suppress(Exception):
-                    peak = max(peak, _tree_rss(proc.pid))
+    The command runs under ``bench/_launch.py``, which reports its wall time and kernel max RSS
+    uninflated by this (large) process; the tree's RSS is sampled below the launcher.
+    """
+    with tempfile.TemporaryDirectory(prefix="tpw-bench-measure-") as folder:
+        report = Path(folder) / "report.json"
+        launcher = [sys.executable, "-I", str(Path(__file__).with_name("_launch.py")), str(report)]
+        out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+        with out.open("wb") as out_handle, err.open("wb") as err_handle:
+            started = time.perf_counter()
+            proc = subprocess.Popen(
+                [*launcher, *cmd], env=env, cwd=cwd, stdout=out_handle, stderr=err_handle
+            )
+            peak = 0
+            done = threading.Event()
 
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        deadline = started + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.005)
-        wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        done.set()
-        sampler.join()
-        out.seek(0)
-        err.seek(0)
+            def sample() -> None:
+                nonlocal peak
+                while not done.wait(sample_every):
+                    with contextlib.suppress(Exception):
+                        peak = max(peak, _tree_rss(proc.pid, include_root=False))
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.terminate()
+                proc.wait()
+            finally:
+                done.set()
+                sampler.join()
+            wall = time.perf_counter() - started
+        launched = json.loads(report.read_text()) if report.is_file() else {}
         return Measured(
-            wall=wall,
+            wall=launched.get("wall", wall),
             returncode=proc.returncode,
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
-            max_rss=usage.ru_maxrss * 1024,
+            stdout=out.read_text(encoding="utf-8", errors="replace"),
+            stderr=err.read_text(encoding="utf-8", errors="replace"),
+            max_rss=launched.get("max_rss", 0),
             tree_rss=peak,
-            started=started_wall,
+            started=launched.get("started", time.time() - wall),
         )
 
 
@@ -178,12 +184,9 @@ def machine() -> dict[str, str]:
             if line.startswith("MemTotal"):
                 mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
                 break
-    dbt_version = subprocess.run(
-        [DBT, "--version"], capture_output=True, text=True, check=False
-    ).stdout
-    core = next((ln.split(":")[1].strip() for ln in dbt_version.splitlines() if "installed" in ln), "?")
-    duck = next((ln.split(":")[1].split("-")[0].strip() for ln in dbt_version.splitlines()
-                 if "duckdb" in ln), "?")  # fmt: skip
+    from importlib.metadata import version
+
+    core, duck = version("dbt-core"), version("dbt-duckdb")  # no `dbt --version`: it goes online
     return {
         "cpus": str(os.cpu_count()),
         "cpu": cpu,

@@ -143,7 +143,11 @@ def _worker(mode: str, corpus_path: Path) -> None:
             )
 
             embedding = NewsEmbedding()
-            segmenter, morph, ner = Segmenter(), NewsMorphTagger(embedding), NewsNERTagger(embedding)
+            segmenter, morph, ner = (
+                Segmenter(),
+                NewsMorphTagger(embedding),
+                NewsNERTagger(embedding),
+            )
             MorphVocab()
     load = time.perf_counter() - began
     began = time.perf_counter()

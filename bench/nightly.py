@@ -27,7 +27,16 @@ from datetime import date
 from pathlib import Path
 
 from bench.backfill import bare_dbt_build, dbt_target, pipeline_env
-from bench.common import DBT, DBT_PROJECT, PROJECT_ROOT, TPW, Measured, check, dagster_steps, measure
+from bench.common import (
+    DBT,
+    DBT_PROJECT,
+    PROJECT_ROOT,
+    TPW,
+    Measured,
+    check,
+    dagster_steps,
+    measure,
+)
 from bench.extraction import CORPORA, corpus
 from bench.synthetic import HISTORY_END
 
@@ -88,6 +97,37 @@ class NightlyRun:
     requests: int
     breakdown: dict[str, float]
     steps: dict[str, float]
+    dbt: list[dict]
+
+
+def dbt_invocations(target_root: Path) -> list[dict]:
+    """What each dbt invocation of a run did, from the JSON logs dagster-dbt leaves: its wall
+    time, how long parsing took, and whether dbt could use its partial-parse file."""
+    import json
+    from datetime import datetime
+
+    found = []
+    for log in sorted(target_root.glob("*/dbt.log")):
+        first = parsed = wall = None
+        full_parse = False
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line.startswith("{"):
+                continue
+            event = json.loads(line)
+            info = event.get("info", {})
+            stamp = datetime.fromisoformat(info.get("ts", "").rstrip("Z"))
+            first = first or stamp
+            message = info.get("msg", "")
+            full_parse |= message.startswith("Unable to do partial parsing")
+            if parsed is None and message.startswith("Found "):
+                parsed = (stamp - first).total_seconds()
+            if info.get("code") == "Z051":
+                wall = event["data"].get("command_wall_clock_time")
+        found.append(
+            {"invocation": log.parent.name, "wall": wall, "parse_seconds": parsed,
+             "full_parse": full_parse}
+        )  # fmt: skip
+    return found
 
 
 def nightly_run(server, base: Path, root: Path) -> NightlyRun:
@@ -110,7 +150,10 @@ def nightly_run(server, base: Path, root: Path) -> NightlyRun:
     for name, keys in group.items():
         breakdown[name] = sum(steps.get(k, 0.0) for k in keys)
     breakdown["other"] = measured.wall - sum(breakdown.values())
-    return NightlyRun(measured, len(server.requests) - before, breakdown, steps)
+    return NightlyRun(
+        measured, len(server.requests) - before, breakdown, steps,
+        dbt_invocations(Path(env["DBT_TARGET_PATH"])),
+    )  # fmt: skip
 
 
 def bare_dbt_runs(build: Path, root: Path, runs: int) -> list[Measured]:

@@ -72,6 +72,18 @@ QUERIES: dict[str, str] = {
 # --------------------------------------------------------------------------- the raw tables
 
 
+def in_force(records, by: str, first: date):
+    """Every day ``first``..HISTORY_END with each series' latest record on or before it."""
+    import polars as pl
+
+    days = pl.DataFrame({"day": pl.date_range(first, HISTORY_END, "1d", eager=True)})
+    grid = records.select(by).unique().join(days, how="cross").sort("day")
+    return grid.join_asof(
+        records.sort("record_date"), left_on="day", right_on="record_date", by=by,
+        strategy="backward", check_sortedness=False,
+    ).filter(pl.col("record_date").is_not_null())  # fmt: skip
+
+
 def _template_facts() -> list[tuple[object, list[dict]]]:
     """The eval articles with at least one fact, each with the product's facts for it."""
     from dataclasses import asdict
@@ -138,36 +150,30 @@ def write_raw(path: Path) -> dict[str, int]:
     articles_frame = pl.DataFrame(articles, infer_schema_length=None)
     facts_frame = pl.DataFrame(facts, infer_schema_length=None)
     with connect_writer(path) as conn:
-        conn.register("rec", rates.to_arrow())
-        conn.register("met", metals.to_arrow())
         conn.register("new_articles", articles_frame.to_arrow())
         conn.register("new_facts", facts_frame.to_arrow())
+        conn.register("rates_in_force", in_force(rates, "code", HISTORY_START).to_arrow())
+        conn.register("metals_in_force", in_force(metals, "code", METALS_START).to_arrow())
         conn.execute(
             f"""
             insert into raw.cbr_rates by name
-            select d.day as rate_date, c.code as currency_code, r.cid as currency_id,
-                r.record_date, r.nominal, cast(round(r.value, 4) as decimal(18, 4)) as value,
-                cast(round(r.value, 4) / r.nominal as decimal(28, 12)) as vunit_rate,
-                'http://127.0.0.1/scripts/XML_dynamic.asp?VAL_NM_RQ=' || r.cid as source_url,
+            select day as rate_date, code as currency_code, cid as currency_id, record_date,
+                nominal, cast(round(value, 4) as decimal(18, 4)) as value,
+                cast(round(value, 4) / nominal as decimal(28, 12)) as vunit_rate,
+                'http://127.0.0.1/scripts/XML_dynamic.asp?VAL_NM_RQ=' || cid as source_url,
                 timestamp '{now}' as loaded_at
-            from (select cast(unnest(generate_series(date '{HISTORY_START}', date '{HISTORY_END}',
-                    interval 1 day)) as date) as day) d
-            cross join (select distinct code from rec) c
-            asof join rec r on r.code = c.code and d.day >= r.record_date
+            from rates_in_force
             """
         )
         conn.execute(
             f"""
             insert into raw.cbr_metal_prices by name
-            select d.day as price_date, m.code as metal_code, m.metal, r.record_date,
-                cast(round(r.price, 2) as decimal(18, 2)) as buy,
-                cast(round(r.price, 2) as decimal(18, 2)) as sell,
+            select day as price_date, code as metal_code, metal, record_date,
+                cast(round(price, 2) as decimal(18, 2)) as buy,
+                cast(round(price, 2) as decimal(18, 2)) as sell,
                 'http://127.0.0.1/scripts/xml_metall.asp' as source_url,
                 timestamp '{now}' as loaded_at
-            from (select cast(unnest(generate_series(date '{METALS_START}', date '{HISTORY_END}',
-                    interval 1 day)) as date) as day) d
-            cross join (select distinct code, metal from met) m
-            asof join met r on r.code = m.code and d.day >= r.record_date
+            from metals_in_force
             """
         )
         conn.execute("insert into raw.articles by name select * from new_articles")
@@ -205,7 +211,7 @@ def write_raw(path: Path) -> dict[str, int]:
             from range(100) t(i)
             """
         )
-        for name in ("rec", "met", "new_articles", "new_facts"):
+        for name in ("rates_in_force", "metals_in_force", "new_articles", "new_facts"):
             conn.unregister(name)
         counts = {
             table: conn.execute(f"select count(*) from raw.{table}").fetchone()[0]
@@ -220,6 +226,7 @@ def write_raw(path: Path) -> dict[str, int]:
 
 def dbt_runs(base: Path, root: Path, runs: int) -> list[Measured]:
     """``runs`` bare ``dbt build``s, each on a fresh copy of ``base``; the last copy stays."""
+    root.mkdir(parents=True, exist_ok=True)
     target = root / "scale_target"
     copy = root / "scale_build.duckdb"
     shutil.copy(base, copy)

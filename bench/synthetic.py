@@ -119,9 +119,7 @@ def currency_records(
         this_nominal = change[1] if change and day >= change[0] else nominal
         value = Decimal(f"{unit * this_nominal:.4f}")
         served = day >= VUNIT_RATE_FROM
-        vunit = (
-            Decimal(f"{float(value) / this_nominal:.12g}") if served else value / this_nominal
-        )
+        vunit = Decimal(f"{float(value) / this_nominal:.12g}") if served else value / this_nominal
         records.append(
             RateRecord(
                 record_date=day,
@@ -135,7 +133,9 @@ def currency_records(
     return records
 
 
-def metal_records(dates: list[date], seed: int = 0, start: date = METALS_START) -> list[MetalRecord]:
+def metal_records(
+    dates: list[date], seed: int = 0, start: date = METALS_START
+) -> list[MetalRecord]:
     """The four metals' records on ``dates`` from ``start``: RUB per gram, Buy == Sell."""
     dates = [d for d in dates if d >= start]
     by_code = {}
@@ -170,9 +170,7 @@ class IndexedArchive(CbrArchive):
     def dynamic(self, currency_id: str, start: date, end: date) -> tuple[RateRecord, ...]:
         records = self.rates.get(currency_id, ())
         dates = self._rate_dates.get(currency_id, [])
-        return tuple(
-            records[bisect.bisect_left(dates, start) : bisect.bisect_right(dates, end)]
-        )
+        return tuple(records[bisect.bisect_left(dates, start) : bisect.bisect_right(dates, end)])
 
     def metal_records(self, start: date, end: date) -> tuple[MetalRecord, ...]:
         dates = self._metal_dates
