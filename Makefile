@@ -43,7 +43,7 @@ eval: install  ## precision and recall of fact extraction on the hand-made corpo
 	@echo "--- held-out set (written without looking at the extractor)"
 	$(BIN)/python -m extract.evaluation --corpus data/eval/heldout/articles --gold data/eval/heldout/gold.jsonl
 
-bench: install  ## benchmarks with their baselines (see BENCHMARKS.md); about 10 minutes
+bench: install  ## benchmarks with their baselines (see BENCHMARKS.md); about 7 minutes
 	$(BIN)/python -m bench.run_all
 
 check-defs: install  ## load the Dagster definitions the way `dg dev` does

@@ -78,10 +78,12 @@ def bench_backfill_and_nightly(runs: int, root: Path, which: set[str], raw: dict
         raw["direct"] = [
             {"wall": m.wall, "max_rss": m.max_rss, "tree_rss": m.tree_rss, **r} for m, r in direct
         ]
-        log(f"baseline: one request per day over {backfill.BASELINE_YEAR[0].year}, x{runs}")
-        base_runs = backfill.baseline_runs(server.url, *backfill.BASELINE_YEAR, runs)
-        raw["baseline"] = base_runs
-        baseline = [r["wall"] for r in base_runs]
+        baseline: list[float] = []
+        if "backfill" in which:
+            log(f"baseline: one request per day over {backfill.BASELINE_YEAR[0].year}, x{runs}")
+            base_runs = backfill.baseline_runs(server.url, *backfill.BASELINE_YEAR, runs)
+            raw["baseline"] = base_runs
+            baseline = [r["wall"] for r in base_runs]
 
         night: list = []
         bare: list = []
