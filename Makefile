@@ -35,7 +35,7 @@ demo: install  ## build data/warehouse.duckdb offline from the bundled samples
 	$(BIN)/tpw demo
 
 test: install  ## run the whole test suite (offline), lint first; one test file per core
-	$(BIN)/ruff check extract orchestration tests scripts
+	$(BIN)/ruff check extract orchestration reports tests scripts
 	$(BIN)/pytest -n 2 --dist loadfile
 
 eval: install  ## precision and recall of fact extraction on the hand-made corpora
@@ -61,7 +61,7 @@ ui-demo: install  ## the Dagster UI wired to the bundled samples (offline): mate
 	TPW_CBR_URL=http://127.0.0.1:8765 $(BIN)/dg dev
 
 lint: install  ## ruff
-	$(BIN)/ruff check extract orchestration tests scripts
+	$(BIN)/ruff check extract orchestration reports tests scripts
 	$(BIN)/ruff format --check extract orchestration tests scripts
 
 clean:  ## remove generated files (the warehouse, Dagster home, dbt target, environments)

@@ -1,0 +1,1 @@
+"""Charts and reports drawn from the published warehouse (no Dagster imports)."""
