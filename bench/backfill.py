@@ -3,17 +3,13 @@
 Everything runs against :class:`extract.cbr_replay.CbrReplayServer` with 50 ms added latency per
 request, serving a synthetic archive of realistic shape and volume (:mod:`bench.synthetic`).
 
-- ``product``: ``tpw run --start .. --end ..`` as a subprocess, as shipped (Dagster, the client's
-  0.5 s polite interval, dbt, publish). A Dagster run over a range of daily partitions writes
-  about 30 events per day of the range to its SQLite event log (an ``ASSET_MATERIALIZATION_PLANNED``
-  for every asset of ``nightly_job`` and every day, then a materialization per raw asset and
-  day), so the full 28-year range cannot finish within ``make bench``: the product is measured
-  on one month and projected to the full history from its own per-event cost (see
-  :func:`projection`).
+- ``product``: ``tpw run --start 1998-01-01 --end 2025-12-31`` as a subprocess, as shipped
+  (Dagster with the project's instance storage, the client's 0.5 s polite interval, dbt,
+  publishing, the charts), on an empty warehouse. dbt's partial-parse file is prepared for the
+  run's build path first, untimed, as ``make install`` does for a user's own path.
 - ``direct``: the same product code without Dagster (``extract.rates`` fetching through the
   shipped ``CbrClient``, ``extract.warehouse.replace_days``, a bare ``dbt build``,
-  ``extract.warehouse.publish``) over the whole history: what ``tpw run`` would cost if a range
-  were not bookkept day by day.
+  ``extract.warehouse.publish``): what Dagster's bookkeeping adds, and the nightly's base.
 - ``baseline``: one ``XML_daily`` and one ``xml_metall`` request per day for one year, through
   the shipped ``CbrClient`` with no polite interval (the fastest a one-request-per-day client
   can be against this server).
@@ -44,15 +40,10 @@ from bench.common import (
 )
 from bench.synthetic import HISTORY_END, HISTORY_START
 
-PRODUCT_RANGE = (date(2025, 12, 1), date(2025, 12, 31))
 BASELINE_YEAR = (date(2025, 1, 1), date(2025, 12, 31))
 LATENCY = 0.05
 FULL_DAYS = (HISTORY_END - HISTORY_START).days + 1
 HISTORY_YEARS = FULL_DAYS / 365.25
-# Events a Dagster run writes per day of its partition range: one ASSET_MATERIALIZATION_PLANNED
-# per asset of nightly_job (28) and one ASSET_MATERIALIZATION per raw asset (2).
-PLANNED_PER_DAY = 28
-MATERIALIZED_PER_DAY = 2
 
 
 def pipeline_env(root: Path, url: str, *, currencies: str = "USD,EUR,CNY") -> dict[str, str]:
@@ -81,6 +72,15 @@ def dbt_target(root: Path) -> Path:
             if source.is_file():
                 shutil.copy(source, target / name)
     return target
+
+
+def warm_partial_parse(env: dict[str, str]) -> None:
+    """``dbt parse`` into the run's target folder with the run's own settings (untimed)."""
+    subprocess.run(
+        [DBT, "parse", "--quiet", "--profiles-dir", ".", "--target-path", env["DBT_TARGET_PATH"],
+         "--log-path", env["DBT_TARGET_PATH"]],
+        cwd=DBT_PROJECT, check=True, env=env, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 def table_rows(warehouse: Path) -> dict[str, int]:
@@ -112,33 +112,18 @@ class ProductRun:
     steps: dict[str, float]
     events: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def planning(self) -> float:
-        """Seconds Dagster spent writing the run's planned events (first event to run start)."""
-        return self.steps.get("run_started", 0.0) - self.steps.get("first_event", 0.0)
-
-    @property
-    def seconds_per_event(self) -> float:
-        planned = self.events.get("ASSET_MATERIALIZATION_PLANNED", 0) + self.events.get(
-            "ASSET_CHECK_EVALUATION_PLANNED", 0
-        )
-        return self.planning / planned if planned else 0.0
-
-    def projection(self, days: int = FULL_DAYS) -> float:
-        """Wall seconds projected for ``days``: this run plus the Dagster events the extra days
-        add at this run's own cost per event. A lower bound: it leaves out the extra fetching,
-        parsing and dbt work of the longer range (the ``direct`` measurement shows those)."""
-        extra_events = (days - self.days) * (PLANNED_PER_DAY + MATERIALIZED_PER_DAY)
-        return self.measured.wall + extra_events * self.seconds_per_event
+    def breakdown(self) -> dict[str, float]:
+        """Seconds in each part of the run, from its Dagster event log."""
+        return run_breakdown(self.measured, self.steps)
 
 
 def run_events(dagster_home: Path) -> tuple[dict[str, int], dict[str, float]]:
     """Event counts by type, and timestamps of the first event and of the run's start."""
     from collections import Counter
 
-    from dagster import DagsterInstance
+    from bench.common import open_instance
 
-    with DagsterInstance.from_config(str(dagster_home)) as instance:
+    with open_instance(dagster_home) as instance:
         run = instance.get_runs(limit=1)[0]
         events = instance.all_logs(run.run_id)
     counts = Counter(e.dagster_event.event_type_value if e.dagster_event else "LOG" for e in events)
@@ -151,6 +136,7 @@ def run_events(dagster_home: Path) -> tuple[dict[str, int], dict[str, float]]:
 
 def product_run(server, root: Path, start: date, end: date) -> ProductRun:
     env = pipeline_env(root, server.url)
+    warm_partial_parse(env)
     before = len(server.requests)
     measured = check(
         measure([TPW, "run", "--quiet", "--start", start.isoformat(), "--end", end.isoformat()],
@@ -166,6 +152,22 @@ def product_run(server, root: Path, start: date, end: date) -> ProductRun:
         measured, (end - start).days + 1, requests, table_rows(root / "warehouse.duckdb"),
         steps, counts,
     )  # fmt: skip
+
+
+def run_breakdown(measured: Measured, steps: dict[str, float]) -> dict[str, float]:
+    """Start-up (process start to the first step), the steps by kind, and the rest."""
+    group = {
+        "fetch + load": ("raw__cbr_rates", "raw__cbr_metal_prices"),
+        "extraction": ("articles",),
+        "dbt": tuple(k for k in steps if k.startswith("dbt_warehouse")),
+        "publish": tuple(k for k in steps if k == "published_warehouse" or "_values_are_sane" in k),
+        "charts": ("reports__charts",),
+    }
+    parts = {"start-up": steps.get("first_step_start", measured.started) - measured.started}
+    for name, keys in group.items():
+        parts[name] = sum(steps.get(k, 0.0) for k in keys)
+    parts["other"] = measured.wall - sum(parts.values())
+    return parts
 
 
 # --------------------------------------------------------------------------- without Dagster

@@ -17,6 +17,10 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -200,15 +204,21 @@ def machine() -> dict[str, str]:
     }
 
 
+def open_instance(dagster_home: Path) -> DagsterInstance:
+    """The Dagster instance of ``dagster_home`` (its storage finds its files via DAGSTER_HOME)."""
+    from dagster import DagsterInstance
+
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    return DagsterInstance.from_config(str(dagster_home))
+
+
 def dagster_steps(dagster_home: Path) -> dict[str, float]:
     """Seconds per step of the latest run in ``dagster_home``, plus the run's own bounds.
 
     Keys: each step key's duration, ``run_start`` / ``run_end`` (epoch seconds of the run's
     first and last event) and ``first_step_start``.
     """
-    from dagster import DagsterInstance
-
-    with DagsterInstance.from_config(str(dagster_home)) as instance:
+    with open_instance(dagster_home) as instance:
         runs = instance.get_runs(limit=1)
         if not runs:
             return {}

@@ -33,8 +33,8 @@ PARTS = (
     ("dagster-dbt: waiting for dbt's output", "dbt_cli_invocation.py", "_stream_stdout"),
     ("asset raw/cbr_rates (fetch + load)", "defs/cbr.py", "cbr_rates"),
     ("asset raw/cbr_metal_prices", "defs/cbr.py", "cbr_metal_prices"),
-    ("asset article_inbox", "defs/articles.py", "article_inbox"),
-    ("asset article_facts (extraction)", "defs/articles.py", "article_facts"),
+    ("asset articles: inbox", "defs/articles.py", "read_inbox"),
+    ("asset articles: extraction", "defs/articles.py", "extract_facts"),
     ("asset published_warehouse", "defs/publish.py", "published_warehouse"),
 )
 
@@ -56,7 +56,7 @@ def profile(window: tuple[date, date], env: dict[str, str], stats_path: Path) ->
     profiler.enable()
     from orchestration.cli import LoadWindow, run_pipeline
 
-    run_pipeline([LoadWindow(*window)], quiet=True)
+    run_pipeline([LoadWindow(*window)])
     profiler.disable()
     wall = time.perf_counter() - began
     profiler.dump_stats(str(stats_path))

@@ -13,7 +13,7 @@ import pytest
 from dagster_dbt import DbtCliResource
 
 from extract.cbr_replay import CbrReplayServer
-from orchestration.defs.articles import article_facts, article_inbox
+from orchestration.defs.articles import articles as article_assets
 from orchestration.defs.cbr import cbr_metal_prices, cbr_rates
 from orchestration.defs.dbt import dbt_warehouse
 from orchestration.defs.project import dbt_project
@@ -60,7 +60,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dg.ExecuteInP
     (inbox / "broken.jsonl").write_text('{"id": "a1", "text": \n', encoding="utf-8")
     with CbrReplayServer() as bank:
         result = dg.materialize(
-            [cbr_rates, cbr_metal_prices, article_inbox, article_facts, dbt_warehouse,
+            [cbr_rates, cbr_metal_prices, article_assets, dbt_warehouse,
              published_warehouse],
             partition_key="2025-12-05",
             resources=resources(tmp_path, bank.url, inbox),
@@ -166,7 +166,7 @@ def test_urls_in_sources_txt_are_fetched(tmp_path: Path, httpserver) -> None:
     )
     build = tmp_path / "build.duckdb"
     dg.materialize(
-        [article_inbox],
+        [article_assets],
         resources={
             "articles": ArticlesResource(folder_path=str(inbox), allow_private_urls=True),
             "warehouse": WarehouseResource(path=str(tmp_path / "wh.duckdb"), build_path=str(build)),

@@ -4,7 +4,10 @@ dbt writes only to the build file, under the same writer lock as the raw loads.
 """
 
 import os
+import shutil
+import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -49,6 +52,7 @@ def dbt_warehouse(
     with writer_lock(build_path):
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
         yield from invocation.stream()
+    keep_partial_parse(invocation.target_path)
     # A failing data test (a nonsense value from the Bank) must not stop publishing the rest: its
     # asset check shows red. A model that did not build is another matter: the run fails.
     results = invocation.get_artifact("run_results.json").get("results", [])
@@ -61,3 +65,34 @@ def dbt_warehouse(
     if not invocation.is_successful():
         failed = [r["unique_id"] for r in results if r.get("status") == "fail"]
         context.log.warning(f"dbt tests failed, the marts are published anyway: {failed}")
+
+
+KEEP_RUN_FOLDERS = 3
+IN_USE_SECONDS = 15 * 60  # a folder touched this recently may belong to a dbt still running
+
+
+def keep_partial_parse(run_target: Path) -> None:
+    """Keep what dbt learned in this invocation for the next one, and the target folder small.
+
+    dagster-dbt gives each invocation a folder of its own under the dbt target folder and copies
+    ``partial_parse.msgpack`` into it. dbt re-parses the whole project when the profile's
+    environment differs from that file's (the build path is an ``env_var``), and writes a new
+    file; copying it back lets the next run skip the parse. Older run folders (6 MB each) are
+    removed, but the newest few and any touched in the last 15 minutes (a dbt of another run
+    may still be writing it); their results are in the Dagster UI anyway.
+    """
+    target_root = run_target.parent
+    fresh = run_target / "partial_parse.msgpack"
+    kept = target_root / "partial_parse.msgpack"
+    if fresh.is_file() and (not kept.is_file() or fresh.read_bytes() != kept.read_bytes()):
+        temporary = kept.with_name(f".partial_parse.{os.getpid()}.tmp")
+        shutil.copyfile(fresh, temporary)
+        os.replace(temporary, kept)
+    runs = sorted(
+        (p for p in target_root.glob("dbt_warehouse*-*") if p.is_dir() and p != run_target),
+        key=lambda p: p.stat().st_mtime,
+    )
+    now = time.time()
+    for old in runs[: max(0, len(runs) - KEEP_RUN_FOLDERS + 1)]:
+        if now - old.stat().st_mtime > IN_USE_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)

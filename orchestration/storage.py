@@ -1,0 +1,177 @@
+"""Dagster's SQLite instance storage, with cheaper event writes.
+
+Dagster's SQLite event log opens a new connection and commits (with fsync) for every event,
+twice for asset events (the run's own database and the cross-run index). A nightly run writes
+about 800 events (234 of them dbt test results), and a backfill over years writes one
+materialization per day and raw asset: at about 10 ms an event that was most of a run's time
+(BENCHMARKS.md). This storage keeps Dagster's schema, files and layout
+(under ``$DAGSTER_HOME``) and changes two things:
+
+- connections are pooled per database file (the index and the latest few runs) instead of
+  opened, closed and checkpointed for every event, and set ``PRAGMA synchronous=NORMAL``: the
+  databases are already in WAL mode, where NORMAL means a commit does not wait for the disk. A
+  power cut can lose the last events of a run log, never corrupt it (SQLite's guarantee in WAL
+  mode); the warehouse has its own transactions and is unaffected.
+- ``store_event_batch`` writes a batch of events (Dagster batches a ranged run's planned and
+  materialization events when ``DAGSTER_EVENT_BATCH_SIZE`` is set, as ``tpw`` and ``make ui``
+  do) in one transaction per database instead of one per event.
+
+Configured in ``orchestration/dagster.yaml``::
+
+    storage:
+      custom:
+        module: orchestration.storage
+        class: TpwSqliteStorage
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import dagster._check as check
+from dagster import Field, StringSource
+from dagster._config.config_schema import UserConfigSchema
+from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS
+from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
+from dagster._serdes import ConfigurableClassData
+from dagster._utils import mkdir_p
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
+
+# The number of events Dagster groups into one store_event_batch call.
+EVENT_BATCH_SIZE = "2000"
+# Database files kept open per process: the cross-run index and the latest runs.
+OPEN_SHARDS = 4
+
+
+def enable_event_batching() -> None:
+    """Let Dagster hand ranged runs' events to ``store_event_batch`` (unless set otherwise)."""
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
+
+
+def _relaxed_sync(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class TpwSqliteEventLogStorage(SqliteEventLogStorage):
+    """SQLite event log storage that commits without fsync and stores batches at once."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        super().__init__(base_dir, inst_data=inst_data)
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+
+    def _engine(self, shard: str) -> Engine:
+        """A pooled engine per database file, for the index and the latest few runs.
+
+        Dagster's own storage builds and disposes an engine for every statement, which costs
+        SQLAlchemy's statement cache and a WAL checkpoint whenever the connection closes.
+        """
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            engine = create_engine(
+                self.conn_string_for_shard(shard),
+                poolclass=QueuePool,
+                pool_size=1,
+                max_overflow=2,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            )
+            sqlalchemy_event.listen(engine, "connect", _relaxed_sync)
+        self._engines[shard] = engine
+        while len(self._engines) > OPEN_SHARDS:
+            _, oldest = self._engines.popitem(last=False)
+            oldest.dispose()
+        return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        with self._db_lock:
+            check.str_param(shard, "shard")
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def dispose(self) -> None:
+        super().dispose()
+        with self._db_lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+
+    @property
+    def supports_partition_subset_in_asset_materialization_planned_events(self) -> bool:
+        # One "materialization planned" event per asset for a ranged run, not one per asset
+        # and day (a run over 28 years planned 286,000 of them). Dagster's trade-off: the days
+        # of a ranged run that fails are not marked failed in the UI (the run is).
+        return True
+
+    def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
+        """Store ``events`` as :meth:`store_event` would, one statement per table and database.
+
+        The cross-run asset table keeps, per asset and event type, the latest event: storing
+        only the last one of each in the batch leaves it as storing every one in turn would.
+        """
+        by_run: dict[str, list[EventLogEntry]] = defaultdict(list)
+        for entry in events:
+            if (
+                entry.is_dagster_event
+                and entry.dagster_event_type in ASSET_EVENTS
+                and entry.dagster_event_type not in ASSET_CHECK_EVENTS
+            ):
+                by_run[entry.run_id].append(entry)
+            else:
+                self.store_event(entry)
+        for run_id, entries in by_run.items():
+            rows = [self._event_to_row(entry) for entry in entries]
+            with self.run_connection(run_id) as conn:
+                conn.execute(SqlEventLogStorageTable.insert(), rows)
+            # Mirror the asset events in the cross-run index, as store_event does.
+            insert = SqlEventLogStorageTable.insert().returning(
+                SqlEventLogStorageTable.c.id, sort_by_parameter_order=True
+            )
+            with self.index_transaction() as conn:
+                ids = [row[0] for row in conn.execute(insert, rows)]
+                self._store_asset_event_tags(conn, entries, ids)
+                latest: dict[tuple[str, str], tuple[EventLogEntry, int]] = {}
+                for entry, event_id in zip(entries, ids, strict=True):
+                    kind = str(entry.dagster_event_type)
+                    latest[(str(entry.dagster_event.asset_key), kind)] = (entry, event_id)  # type: ignore[union-attr]
+                for entry, event_id in latest.values():
+                    self._store_asset_event(conn, entry, event_id)
+
+
+class TpwSqliteStorage(DagsterSqliteStorage):
+    """Dagster's default SQLite storage with :class:`TpwSqliteEventLogStorage` for events."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        super().__init__(base_dir, inst_data=inst_data)
+        self._event_log_storage = TpwSqliteEventLogStorage(_event_logs_directory(base_dir))
+
+    @classmethod
+    def config_type(cls) -> UserConfigSchema:
+        return {"base_dir": Field(StringSource, is_required=False)}
+
+    @classmethod
+    def from_config_value(  # type: ignore[override]
+        cls, inst_data: ConfigurableClassData, config_value: dict[str, str]
+    ) -> TpwSqliteStorage:
+        # Dagster's own default: the run, event and schedule databases under $DAGSTER_HOME.
+        base_dir = config_value.get("base_dir") or os.environ.get("DAGSTER_HOME", "")
+        if not base_dir:
+            raise ValueError("TpwSqliteStorage needs DAGSTER_HOME (or a base_dir in its config)")
+        mkdir_p(base_dir)
+        return cls(base_dir, inst_data=inst_data)
