@@ -21,11 +21,20 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from orchestration.progress import (
+    SUMMARY_COLUMNS,
+    RunProgress,
+    RunSummary,
+    printer,
+    summary_rows,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -42,6 +51,10 @@ class LoadWindow:
     start: date
     end: date
     assets: tuple[str, ...] = ("cbr_rates", "cbr_metal_prices")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
 
 
 # The bundled samples hold real figures only in these windows (see data/samples/cbr/README.md).
@@ -78,24 +91,38 @@ def _prepare_environment() -> None:
         os.environ["DAGSTER_HOME"] = str(home)
     home = Path(os.environ["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
+    install_instance_config(home)
+
+
+def install_instance_config(home: Path) -> None:
+    """Put the project's dagster.yaml in a Dagster home, or bring an older copy of it up to date
+    (a dagster.yaml someone wrote by hand is left alone)."""
+    template = (PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text(encoding="utf-8")
     config = home / "dagster.yaml"
-    if not config.exists():
-        template = PROJECT_ROOT / "orchestration" / "dagster.yaml"
-        config.write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+    current = config.read_text(encoding="utf-8") if config.exists() else None
+    if current is None or (
+        current != template and current.splitlines()[:1] == template.splitlines()[:1]
+    ):
+        config.write_text(template, encoding="utf-8")
 
 
 def run_pipeline(
-    windows: Sequence[LoadWindow], *, min_interval: float | None = None, quiet: bool = False
-) -> dict[str, int]:
-    """Materialize the raw assets for each window, then dbt, then publish. Returns row counts."""
+    windows: Sequence[LoadWindow],
+    *,
+    min_interval: float | None = None,
+    emit: Callable[[str], None] | None = None,
+) -> tuple[dict[str, int], RunSummary]:
+    """Materialize the raw assets for each window, then dbt, then publish.
+
+    Returns the row count of every warehouse table and what each step did; ``emit`` gets a
+    progress line whenever a step starts or ends (and every few seconds of dbt tests).
+    """
     import dagster as dg
 
     from orchestration.definitions import defs as load_defs
 
     _prepare_environment()
     definitions = load_defs()
-    job = definitions.resolve_job_def("nightly_job")
-    build_job = definitions.resolve_job_def("warehouse_build_job")
     # Dagster's console log shows warnings and errors only; dbt's own output is kept aside and
     # shown when something fails (the Dagster UI keeps all of it for runs it shows).
     run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -103,58 +130,51 @@ def run_pipeline(
     if min_interval is not None:
         run_config["resources"] = {"cbr": {"config": {"min_interval_seconds": min_interval}}}
     owner = {"tpw/host": socket.gethostname(), "tpw/pid": str(os.getpid())}
-    partition_tags = lambda w: {  # noqa: E731
-        "dagster/asset_partition_range_start": w.start.isoformat(),
-        "dagster/asset_partition_range_end": w.end.isoformat(),
-        **owner,
-    }
+    summary = RunSummary()
+
+    def execute(
+        job_name: str, config: dict, tags: dict, doing: str, days: int, assets: Sequence[str] = ()
+    ) -> None:
+        run_id = str(uuid.uuid4())
+        selection = [dg.AssetKey(["raw", name]) for name in assets] or None
+        with (
+            captured_output(),
+            RunProgress(instance, run_id, partitions=days, emit=emit) as progress,
+        ):
+            result = definitions.resolve_job_def(job_name).execute_in_process(
+                instance=instance,
+                run_config=config,
+                tags={**tags, **owner},
+                raise_on_error=False,
+                run_id=run_id,
+                asset_selection=selection,
+            )
+        summary.steps.extend(progress.steps.values())
+        _raise_on_failure(result, doing)
+
+    def range_tags(window: LoadWindow) -> dict[str, str]:
+        return {
+            "dagster/asset_partition_range_start": window.start.isoformat(),
+            "dagster/asset_partition_range_end": window.end.isoformat(),
+        }
+
     with dg.DagsterInstance.get() as instance:
         release_dead_runs(instance)
         if len(windows) == 1 and set(windows[0].assets) == set(LoadWindow.assets):
             # One run: every asset of the nightly job over the whole range.
-            started = time.monotonic()
-            with captured_output():
-                result = job.execute_in_process(
-                    instance=instance,
-                    run_config=run_config,
-                    tags=partition_tags(windows[0]),
-                    raise_on_error=False,
-                )
-            _raise_on_failure(result, f"the run for {windows[0].start}..{windows[0].end}")
-            if not quiet:
-                print(
-                    f"loaded {windows[0].start}..{windows[0].end}, built the marts and "
-                    f"published in {time.monotonic() - started:.1f} s"
-                )
-            return table_counts()
+            window = windows[0]
+            execute(
+                "nightly_job", run_config, range_tags(window),
+                f"the run for {window.start}..{window.end}", window.days,
+            )  # fmt: skip
+            return table_counts(), summary
         for window in windows:
-            started = time.monotonic()
-            with captured_output():
-                result = dg.materialize(
-                    [
-                        definitions.resolve_assets_def(dg.AssetKey(["raw", name]))
-                        for name in window.assets
-                    ],
-                    instance=instance,
-                    run_config=run_config,
-                    tags=partition_tags(window),
-                    raise_on_error=False,
-                )
-            _raise_on_failure(result, f"loading {window.start}..{window.end}")
-            if not quiet:
-                print(
-                    f"loaded {', '.join(window.assets)} for {window.start}..{window.end} "
-                    f"in {time.monotonic() - started:.1f} s"
-                )
-        started = time.monotonic()
-        with captured_output():
-            result = build_job.execute_in_process(
-                instance=instance, run_config=build_config, raise_on_error=False, tags=owner
-            )
-        _raise_on_failure(result, "building the marts")
-        if not quiet:
-            print(f"built the marts with dbt and published in {time.monotonic() - started:.1f} s")
-    return table_counts()
+            execute(
+                "cbr_load_job", run_config, range_tags(window),
+                f"loading {window.start}..{window.end}", window.days, window.assets,
+            )  # fmt: skip
+        execute("warehouse_build_job", build_config, {}, "building the marts", 0)
+    return table_counts(), summary
 
 
 _CAPTURED = io.StringIO()
@@ -255,7 +275,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with CbrReplayServer() as server:
         os.environ["TPW_CBR_URL"] = server.url
         print(f"replaying the bundled Bank of Russia samples at {server.url}")
-        counts = run_pipeline(DEMO_WINDOWS, min_interval=0.0, quiet=args.quiet)
+        counts, _ = run_pipeline(
+            DEMO_WINDOWS, min_interval=0.0, emit=None if args.quiet else printer()
+        )
         requests = len(server.requests)
     from extract.settings import load_settings
 
@@ -290,9 +312,33 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError(f"--end {end} is in the future (today in Moscow is {today})")
     if start < date(1998, 1, 1):
         raise CliError("history starts on 1998-01-01 (after the rouble's redenomination)")
-    counts = run_pipeline([LoadWindow(start, end)], quiet=args.quiet)
-    if not args.quiet:
-        print(_format_table(["table", "rows"], [[name, count] for name, count in counts.items()]))
+    began = time.monotonic()
+    talk = not (args.quiet or args.json)
+    if talk:
+        print(f"tpw run {start}..{end}: {(end - start).days + 1:,} days", flush=True)
+    counts, summary = run_pipeline([LoadWindow(start, end)], emit=printer() if talk else None)
+    seconds = time.monotonic() - began
+    if args.json:
+        report = {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "success": True,
+            "seconds": round(seconds, 2),
+            **summary.totals(),
+            "steps": [step.as_dict() for step in summary.steps],
+            "tables": counts,
+        }
+        print(json.dumps(report, ensure_ascii=False))
+    elif talk:
+        totals = summary.totals()
+        print()
+        print(_format_table(SUMMARY_COLUMNS, summary_rows(summary.steps)))
+        print(
+            f"\n{totals['partitions']:,} days, {totals['requests']} requests to the Bank of "
+            f"Russia, {totals['rows_loaded']:,} rows loaded, in {seconds:.1f} s; "
+            f"marts.fx_rates {counts.get('marts.fx_rates', 0):,} rows, "
+            f"marts.metal_prices {counts.get('marts.metal_prices', 0):,} rows"
+        )
     return 0
 
 
@@ -429,7 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Replays the bundled Bank of Russia samples through a loopback server and "
         "the real client, builds the marts and publishes TPW_WAREHOUSE.",
     )
-    demo.add_argument("--quiet", action="store_true", help="print only the summary")
+    demo.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     demo.set_defaults(handler=cmd_demo)
 
     run = sub.add_parser(
@@ -437,13 +483,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="load a date range, build the marts, publish",
         description="Materializes the Bank of Russia assets for every day from --start to --end "
         "(one run, ranged requests), then dbt, then publishes the analysts' file. "
-        "Default: today in Moscow.",
+        "Default: today in Moscow. Shows each step as it ends (days, requests, rows) and a "
+        "summary table.",
     )
     run.add_argument("--start", type=parse_day, help="first day, YYYY-MM-DD")
     run.add_argument(
         "--end", type=parse_day, help="last day, YYYY-MM-DD (default: --start or today)"
     )
-    run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    output = run.add_mutually_exclusive_group()
+    output.add_argument("--quiet", action="store_true", help="print nothing on success")
+    output.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object at the end: totals, every step, table row counts",
+    )
     run.set_defaults(handler=cmd_run)
 
     sql = sub.add_parser(

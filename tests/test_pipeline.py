@@ -3,7 +3,9 @@ runs, real dbt build, a real published DuckDB file; and the same partitions load
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -104,7 +106,22 @@ def test_a_two_month_range_is_a_handful_of_requests(
         "/scripts/XML_valFull.asp",
         "/scripts/xml_metall.asp",
     ]
-    assert "loaded 2020-06-01..2020-07-31" in first_run.stdout
+    out = first_run.stdout
+    assert out.startswith("tpw run 2020-06-01..2020-07-31: 61 days\n")
+    # a line per step as it ends, with its figures, then the summary table
+    assert re.search(
+        r"\] Bank of Russia rates: done in [\d.]+ s \(61 days, 4 requests, 183 rows, "
+        r"in force 2020-06-01\.\.2020-07-31\)",
+        out,
+    ), out
+    assert re.search(r"\] Bank of Russia metal prices: done in [\d.]+ s \(61 days, 1 request, ", out)
+    assert re.search(r"\] dbt build: done in [\d.]+ s \(\d+ tests, 0 failed\)", out), out
+    table = out[out.index("\nstep ") + 1 :].splitlines()
+    assert table[0].split() == ["step", "seconds", "days", "requests", "rows", "result"]
+    rates = next(line for line in table if line.startswith("Bank of Russia rates"))
+    assert rates.split()[5:9] == ["61", "4", "183", "in"]
+    assert table[-1].startswith("61 days, 5 requests to the Bank of Russia, 427 rows loaded, in ")
+    assert table[-1].endswith("marts.fx_rates 183 rows, marts.metal_prices 244 rows")
 
 
 def test_fx_rates_equal_the_served_values_on_every_calendar_day(
@@ -187,9 +204,17 @@ def test_running_the_same_partitions_again_changes_nothing(
     metals = "select * from marts.metal_prices order by price_date, metal"
     before = (query(run_env, snapshot), query(run_env, marts), query(run_env, metals))
     loaded_at_before = query(run_env, "select max(loaded_at) from raw.cbr_rates")[0][0]
-    tpw("run", "--start", "2020-07-01", "--end", "2020-07-31", "--quiet", env=run_env)
+    again = tpw("run", "--start", "2020-07-01", "--end", "2020-07-31", "--json", env=run_env)
     after = (query(run_env, snapshot), query(run_env, marts), query(run_env, metals))
     assert after == before
+    report = json.loads(again.stdout)  # one JSON object and nothing else on stdout
+    assert (report["start"], report["end"], report["success"]) == ("2020-07-01", "2020-07-31", True)
+    assert (report["partitions"], report["requests"]) == (31, 5)
+    assert report["rows_loaded"] == 31 * 3 + 31 * 4
+    steps = {step["step"]: step for step in report["steps"]}
+    assert steps["raw__cbr_rates"]["rows"] == 93 and steps["raw__cbr_rates"]["requests"] == 4
+    assert steps["dbt_warehouse"]["status"] == "success"
+    assert report["tables"]["marts.fx_rates"] == len(days()) * 3
     assert query(run_env, "select max(loaded_at) from raw.cbr_rates")[0][0] > loaded_at_before
     assert query(run_env, "select count(*) from raw.cbr_rates")[0][0] == len(days()) * 3
 
