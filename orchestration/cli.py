@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestration.progress import (
@@ -158,7 +159,7 @@ def run_pipeline(
             "dagster/asset_partition_range_end": window.end.isoformat(),
         }
 
-    with dg.DagsterInstance.get() as instance:
+    with open_instance() as instance:
         release_dead_runs(instance)
         if len(windows) == 1 and set(windows[0].assets) == set(LoadWindow.assets):
             # One run: every asset of the nightly job over the whole range.
@@ -175,6 +176,20 @@ def run_pipeline(
             )  # fmt: skip
         execute("warehouse_build_job", build_config, {}, "building the marts", 0)
     return table_counts(), summary
+
+
+def open_instance() -> Any:
+    """The Dagster instance of DAGSTER_HOME, created under a lock: two processes creating the
+    same new home at once can trip over each other's SQLite migrations (seen with Dagster's own
+    storage too: "table alembic_version already exists")."""
+    import dagster as dg
+    from filelock import FileLock
+
+    home = Path(os.environ["DAGSTER_HOME"])
+    with FileLock(str(home / ".tpw-instance.lock")):
+        instance = dg.DagsterInstance.get()
+        instance.get_runs(limit=1)  # the run, event and schedule databases exist from here on
+    return instance
 
 
 _CAPTURED = io.StringIO()
