@@ -24,9 +24,8 @@ from extract.articles import (
 )
 
 TICKER = (
-    "СЕГОДНЯ, 05.12.2025 | КУРСЫ ВАЛЮТ, ЦБР (руб.): USD: 76,9708 EUR: 89,9011 | "
-    "ДРАГ. МЕТАЛЛЫ, ЦБР (руб./г.): ЗОЛОТО: 10419,09 СЕРЕБРО: 144,43 ПЛАТИНА: 4073,30 "
-    "ПАЛЛАДИЙ: 3590,74"
+    "СЕГОДНЯ, 05.12.2025 | ДРАГ. МЕТАЛЛЫ, ЦБР (руб./г.): ПАЛЛАДИЙ: 3590,74 ПЛАТИНА: 4073,30 "
+    "СЕРЕБРО: 144,43 ЗОЛОТО: 10419,09 | КУРСЫ ВАЛЮТ, ЦБР (руб.): EUR: 89,9011 USD: 76,9708"
 )
 TITLE = "Экспорт резидентов технополиса «Москва» вырос втрое"
 BODY = (
@@ -227,9 +226,9 @@ PAGE = f"""<!DOCTYPE html>
 <script>var phone = "+7 (495) 111-22-33"; window.dataLayer = [];</script>
 <style>.ticker {{{{ color: red }}}}</style></head>
 <body>
-<div class="ticker"><span>СЕГОДНЯ, 05.12.2025</span> | <span>КУРСЫ ВАЛЮТ, ЦБР (руб.):
- USD: 76,9708 EUR: 89,9011</span> | ДРАГ. МЕТАЛЛЫ, ЦБР (руб./г.): ЗОЛОТО: 10419,09
- СЕРЕБРО: 144,43 ПЛАТИНА: 4073,30 ПАЛЛАДИЙ: 3590,74</div>
+<div class="ticker"><span>СЕГОДНЯ, 05.12.2025</span> | ДРАГ. МЕТАЛЛЫ, ЦБР (руб./г.):
+ СЕРЕБРО: 144,43 ЗОЛОТО: 10419,09 | <span>КУРСЫ ВАЛЮТ, ЦБР (руб.): EUR: 89,9011
+ USD: 76,9708</span></div>
 <nav><ul><li><a href="/">Главная</a></li><li><a href="/news">Новости</a></li></ul></nav>
 <header><p>Горячая линия: +7 (495) 777-88-99</p></header>
 <main><article><h1>{TITLE}</h1>
@@ -259,7 +258,7 @@ def test_html_keeps_the_main_text_and_drops_navigation_sidebar_footer_scripts(
     assert article.title == TITLE
     assert article.published_date == date(2021, 2, 12)
     assert article.view_date == date(2025, 12, 5)
-    assert article.header is not None and parse_ticker(article.header)[0].instrument == "USD"
+    assert article.header is not None and parse_ticker(article.header)[-1].instrument == "USD"
     assert "1,2 миллиарда рублей" in article.text
     assert "микроэлектроники" in article.text
     for chrome in ("98,76", "7,4%", "495", "555-35-35", "Главная", "tracking", "СЕГОДНЯ"):
@@ -332,12 +331,12 @@ def test_jsonl_and_txt_with_the_same_text_share_an_article_id(tmp_path: Path) ->
 def test_parse_ticker_reads_exact_values() -> None:
     day = date(2025, 12, 5)
     assert parse_ticker(TICKER) == [
-        TickerQuote(day, "USD", Decimal("76.9708"), "USD: 76,9708"),
-        TickerQuote(day, "EUR", Decimal("89.9011"), "EUR: 89,9011"),
-        TickerQuote(day, "gold", Decimal("10419.09"), "ЗОЛОТО: 10419,09"),
-        TickerQuote(day, "silver", Decimal("144.43"), "СЕРЕБРО: 144,43"),
-        TickerQuote(day, "platinum", Decimal("4073.30"), "ПЛАТИНА: 4073,30"),
         TickerQuote(day, "palladium", Decimal("3590.74"), "ПАЛЛАДИЙ: 3590,74"),
+        TickerQuote(day, "platinum", Decimal("4073.30"), "ПЛАТИНА: 4073,30"),
+        TickerQuote(day, "silver", Decimal("144.43"), "СЕРЕБРО: 144,43"),
+        TickerQuote(day, "gold", Decimal("10419.09"), "ЗОЛОТО: 10419,09"),
+        TickerQuote(day, "EUR", Decimal("89.9011"), "EUR: 89,9011"),
+        TickerQuote(day, "USD", Decimal("76.9708"), "USD: 76,9708"),
     ]
 
 

@@ -26,8 +26,8 @@ from tests.conftest import PROJECT_ROOT
 # A page of our own whose header quotes a EUR rate the Bank did not set that day.
 MISQUOTED_PAGE = """<html><head><title>Ювелиры Костромы подвели итоги</title>
 <meta property="article:published_time" content="2025-12-04T09:00:00+03:00"></head><body>
-<div class="ticker">СЕГОДНЯ, 05.12.2025 | КУРСЫ ВАЛЮТ, ЦБР (руб.): USD: 76,9708 EUR: 91,0000 |
-ДРАГ. МЕТАЛЛЫ, ЦБР (руб./г.): ЗОЛОТО: 10419,09</div>
+<div class="ticker">СЕГОДНЯ, 05.12.2025 | ДРАГ. МЕТАЛЛЫ, ЦБР (руб./г.): ЗОЛОТО: 10419,09 |
+КУРСЫ ВАЛЮТ, ЦБР (руб.): EUR: 91,0000 USD: 76,9708</div>
 <nav><a href="/">Главная</a> <a href="/news">Новости 24</a></nav>
 <article><h1>Ювелиры Костромы подвели итоги</h1>
 <p>Ювелирная фабрика «Кострома Голд» за январь-октябрь увеличила выпуск ювелирных изделий

@@ -88,11 +88,15 @@ def keep_partial_parse(run_target: Path) -> None:
         temporary = kept.with_name(f".partial_parse.{os.getpid()}.tmp")
         shutil.copyfile(fresh, temporary)
         os.replace(temporary, kept)
-    runs = sorted(
-        (p for p in target_root.glob("dbt_warehouse*-*") if p.is_dir() and p != run_target),
-        key=lambda p: p.stat().st_mtime,
-    )
+    runs = []
+    for folder in target_root.glob("dbt_warehouse*-*"):
+        try:  # another run may be removing it at this very moment
+            if folder.is_dir() and folder != run_target:
+                runs.append((folder.stat().st_mtime, folder))
+        except FileNotFoundError:
+            continue
+    runs.sort()
     now = time.time()
-    for old in runs[: max(0, len(runs) - KEEP_RUN_FOLDERS + 1)]:
-        if now - old.stat().st_mtime > IN_USE_SECONDS:
+    for modified, old in runs[: max(0, len(runs) - KEEP_RUN_FOLDERS + 1)]:
+        if now - modified > IN_USE_SECONDS:
             shutil.rmtree(old, ignore_errors=True)
