@@ -100,6 +100,7 @@ class RunProgress:
         self._cursor: str | None = None
         self._tests_seen = 0
         self._tests_failed = 0
+        self._tests_warned = 0
         self._tests_shown = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="tpw-progress", daemon=True)
@@ -152,7 +153,10 @@ class RunProgress:
                 self._step(event.step_key).detail = "passed" if passed else "FAILED (see the UI)"
                 return
             self._tests_seen += 1
-            self._tests_failed += 0 if passed else 1
+            if not passed:
+                warned = str(event.event_specific_data.severity).endswith("WARN")
+                self._tests_warned += 1 if warned else 0
+                self._tests_failed += 0 if warned else 1
             now = time.monotonic()
             if now - self._tests_shown >= 2.0:
                 self._tests_shown = now
@@ -218,7 +222,8 @@ class RunProgress:
                 parts.append(f"facts from {extracted} articles")
             step.detail = ", ".join(parts) or "inbox unchanged"
         elif step.step.startswith("dbt_warehouse"):
-            step.detail = f"{self._tests_seen} tests, {self._tests_failed} failed"
+            seen, failed, warned = self._tests_seen, self._tests_failed, self._tests_warned
+            step.detail = f"{seen} tests, {failed} failed, {warned} warned"
         elif step.step == "published_warehouse":
             metadata = self._latest("published_warehouse")
             path = _metadata_value(metadata, "path")
@@ -232,7 +237,7 @@ class RunProgress:
     def line(step: StepSummary) -> str:
         figures = []
         if step.partitions is not None:
-            figures.append(f"{step.partitions:,} days")
+            figures.append(f"{step.partitions:,} day{'s' if step.partitions != 1 else ''}")
         if step.requests is not None:
             figures.append(f"{step.requests} request{'s' if step.requests != 1 else ''}")
         if step.rows is not None and step.step.startswith("raw__"):

@@ -252,3 +252,29 @@ def test_nonsense_values_are_flagged_red_and_the_rest_is_published(tmp_path: Pat
     finally:
         conn.close()
     assert stored[0] >= 1  # the offending rows are kept for analysts
+
+
+def test_a_nominal_change_carried_through_the_value_is_not_an_error(tmp_path: Path) -> None:
+    """CNY went from per 10 to per 1 (2022): roubles per unit barely moved, so the Dagster
+    check passes; a Nominal change the value does not follow is a jump and fails it."""
+    published = tmp_path / "warehouse.duckdb"
+    conn = duckdb.connect(str(published))
+    conn.execute(
+        "create schema marts; create table marts.fx_rates (rate_date date, currency_code text, "
+        "nominal int, value_rub decimal(18, 4), rub_per_unit decimal(18, 10), change_pct double)"
+    )
+    conn.execute(
+        "insert into marts.fx_rates values "
+        "('2022-08-01', 'CNY', 10, 89.5000, 8.95, null), "
+        "('2022-08-02', 'CNY', 1, 8.9700, 8.97, 0.22)"
+    )
+    conn.close()
+    warehouse = WarehouseResource(path=str(published))
+    assert fx_rates_values_are_sane(warehouse=warehouse).passed
+    conn = duckdb.connect(str(published))
+    conn.execute(
+        "insert into marts.fx_rates values ('2022-08-03', 'CNY', 10, 8.9800, 0.898, -89.99)"
+    )
+    conn.close()
+    result = fx_rates_values_are_sane(warehouse=warehouse)
+    assert not result.passed and "jump over 25% in a day" in result.metadata["rows"].value
