@@ -106,12 +106,14 @@ class RunProgress:
         self._thread = threading.Thread(target=self._watch, name="tpw-progress", daemon=True)
 
     def __enter__(self) -> RunProgress:
-        self._thread.start()
+        if self.emit is not None:  # silent: the events are read once, at the end
+            self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
         self._poll()  # whatever happened after the last poll
 
     # ---------------------------------------------------------------- reading the event log
