@@ -502,10 +502,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="load a date range, build the marts, publish",
-        description="Materializes the Bank of Russia assets for every day from --start to --end "
-        "(one run, ranged requests), then dbt, then publishes the analysts' file. "
-        "Default: today in Moscow. Shows each step as it ends (days, requests, rows) and a "
-        "summary table.",
+        description="One Dagster run of nightly_job: the Bank of Russia rates and metal prices "
+        "for every day from --start to --end (ranged requests), the article inbox, dbt, "
+        "publishing the analysts' file and the charts. Default: today in Moscow. Shows each step "
+        "as it ends (days, requests, rows) and a summary table.",
     )
     run.add_argument("--start", type=parse_day, help="first day, YYYY-MM-DD")
     run.add_argument(
