@@ -39,6 +39,7 @@ from bench.common import (
     measure,
 )
 from bench.synthetic import HISTORY_END, HISTORY_START
+from extract.warehouse import row_counts
 
 BASELINE_YEAR = (date(2025, 1, 1), date(2025, 12, 31))
 LATENCY = 0.05
@@ -81,23 +82,6 @@ def warm_partial_parse(env: dict[str, str]) -> None:
          "--log-path", env["DBT_TARGET_PATH"]],
         cwd=DBT_PROJECT, check=True, env=env, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-
-
-def table_rows(warehouse: Path) -> dict[str, int]:
-    import duckdb
-
-    conn = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        names = conn.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where schema_name in ('raw', 'marts') order by 1, 2"
-        ).fetchall()
-        return {
-            f"{s}.{t}": conn.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0]
-            for s, t in names
-        }
-    finally:
-        conn.close()
 
 
 # --------------------------------------------------------------------------- the product
@@ -149,7 +133,7 @@ def product_run(server, root: Path, start: date, end: date) -> ProductRun:
     counts, marks = run_events(home)
     steps.update(marks)
     return ProductRun(
-        measured, (end - start).days + 1, requests, table_rows(root / "warehouse.duckdb"),
+        measured, (end - start).days + 1, requests, row_counts(root / "warehouse.duckdb"),
         steps, counts,
     )  # fmt: skip
 
@@ -183,7 +167,7 @@ def direct_run(server, root: Path, start: date, end: date) -> tuple[Measured, di
     )
     report = json.loads(measured.stdout.strip().splitlines()[-1])
     report["requests"] = len(server.requests) - before
-    report["rows"] = table_rows(root / "warehouse.duckdb")
+    report["rows"] = row_counts(root / "warehouse.duckdb")
     return measured, report
 
 

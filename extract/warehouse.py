@@ -237,6 +237,24 @@ def connect_reader(path: Path, attempts: int = 5) -> duckdb.DuckDBPyConnection:
     raise AssertionError("unreachable")
 
 
+def row_counts(path: Path) -> dict[str, int]:
+    """Rows in every raw and marts table of a warehouse file, by ``schema.table``."""
+    conn = connect_reader(path)
+    try:
+        names = conn.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in ('raw', 'marts') order by 1, 2"
+        ).fetchall()
+        return {
+            f"{schema}.{name}": conn.execute(
+                f'select count(*) from "{schema}"."{name}"'
+            ).fetchone()[0]
+            for schema, name in names
+        }
+    finally:
+        conn.close()
+
+
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 

@@ -266,22 +266,9 @@ def _raise_on_failure(result: object, doing: str) -> None:
 
 def table_counts() -> dict[str, int]:
     from extract.settings import load_settings
-    from extract.warehouse import connect_reader
+    from extract.warehouse import row_counts
 
-    conn = connect_reader(load_settings(PROJECT_ROOT / ".env").warehouse)
-    try:
-        names = conn.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where schema_name in ('raw', 'marts') order by 1, 2"
-        ).fetchall()
-        return {
-            f"{schema}.{name}": conn.execute(
-                f'select count(*) from "{schema}"."{name}"'
-            ).fetchone()[0]
-            for schema, name in names
-        }
-    finally:
-        conn.close()
+    return row_counts(load_settings(PROJECT_ROOT / ".env").warehouse)
 
 
 # --------------------------------------------------------------------------- commands
