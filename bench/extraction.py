@@ -125,8 +125,9 @@ def _worker(mode: str, corpus_path: Path) -> None:
     items = [json.loads(line) for line in corpus_path.read_text(encoding="utf-8").splitlines()]
     began = time.perf_counter()
     if mode == "product":
-        from extract.facts import _natasha, facts_in
-        from extract.quantities import _morph
+        from extract.facts import facts_in
+        from extract.facts.russian_names import _natasha
+        from extract.facts.russian_numbers import _morph
 
         _natasha()
         _morph()

@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from extract.articles import Article, Quarantined, TickerQuote
-from extract.facts import EXTRACTOR_VERSION, Fact
+from extract.facts.model import EXTRACTOR_VERSION, Fact
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ import pytest
 
 from extract.articles import read_path
 from extract.evaluation import DEFAULT_CORPUS, DEFAULT_GOLD, load_gold, matches
-from extract.facts_en import extract_english_facts, find_period
+from extract.facts.english import extract_facts as extract_english_facts
+from extract.facts.periods import english_period as find_period
 from extract.vocabulary import COUNTRIES, METRIC_UNITS, PRODUCT_TERMS, REGION_TERMS
 
 PUBLISHED = date(2024, 8, 20)
@@ -323,7 +324,7 @@ def test_products(sentence: str, product: str) -> None:
 
 
 def test_names_are_the_vocabulary_names() -> None:
-    from extract import facts_en
+    from extract.facts import english as facts_en
 
     regions = {term.name for term in REGION_TERMS} | set(COUNTRIES)
     assert {name for name, _ in facts_en.REGIONS} <= regions

@@ -27,7 +27,7 @@ from extract.cbr import (
     parse_metal_prices,
 )
 from extract.cbr_replay import ENCODING, ERROR_BODY, render_daily, render_dynamic, render_metals
-from extract.quantities import find_quantities
+from extract.facts.russian_numbers import find_quantities
 from tests.conftest import cbr_fixture
 
 SETTINGS = {"deadline": None, "derandomize": True, "database": None}

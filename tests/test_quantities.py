@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extract.quantities import find_quantities
+from extract.facts.russian_numbers import find_quantities
 
 
 def only(sentence: str):

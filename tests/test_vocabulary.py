@@ -7,7 +7,7 @@ import typing
 import yaml
 
 from extract.articles import QuarantineReason
-from extract.facts import find_regions
+from extract.facts.russian import find_regions
 from extract.vocabulary import (
     COUNTRIES,
     FLOW_METRICS,

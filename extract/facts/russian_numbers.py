@@ -18,6 +18,8 @@ from functools import lru_cache
 
 from razdel import tokenize
 
+from extract.facts.model import Quantity
+
 CARDINALS: dict[str, float] = {
     "ноль": 0, "один": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7,
     "восемь": 8, "девять": 9, "десять": 10, "одиннадцать": 11, "двенадцать": 12,
@@ -117,26 +119,6 @@ NUMBERED = re.compile(  # starts a word: «доходом 12 млн» is not «�
     r"(?<![\w-])(?:№|ст\.|ч\.|п\.|д\.|дом|стр\.|корп\.|к\.|тел\.|офис|кабинет|ул\.|улица|проезд|переулок|"
     r"пер\.|шоссе|проспект|пр-т|квартал|мкр\.?|серии|модел\w*|версии)\s*$"
 )
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """One quantity in a sentence. ``start``/``end`` are offsets in the sentence given."""
-
-    start: int
-    end: int
-    value: float
-    kind: str  # number | percent | multiplier | share
-    unit: str | None  # RUB, USD, EUR, CNY, m2, ha, km2 (area and money only)
-    qualifier: str  # exact | approx | over | under | almost
-    noun: str | None  # lemma of the counted noun: "резидент", "место", "площадка", ...
-    noun_words: tuple[str, ...]  # lemmas of the noun phrase (adjectives and noun)
-    preposition: str | None  # the word just before ("в", "на", ...)
-    rule: str
-
-    @property
-    def text_span(self) -> tuple[int, int]:
-        return self.start, self.end
 
 
 @dataclass

@@ -12,15 +12,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from datetime import date
 
-from razdel import sentenize
-
+from extract.facts.dedupe import deduplicate
+from extract.facts.model import Fact, Quantity, Sentence
+from extract.facts.periods import english_period, english_target_year
+from extract.facts.sentences import blank, split_sentences
 from extract.vocabulary import COUNTRIES, FLOW_METRICS, METRIC_UNITS, ZONE, region_code
-
-if TYPE_CHECKING:
-    from extract.facts import Fact
 
 # --------------------------------------------------------------------------- numbers
 
@@ -252,105 +250,6 @@ NATIONAL = re.compile(r"\b(?:russia|russian|nationwide|the country's|the industr
 
 # --------------------------------------------------------------------------- periods
 
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
-MONTH_RANGE = re.compile(
-    rf"\b(?:between\s+{_MONTH}\s+and\s+{_MONTH}|{_MONTH}\s*(?:-|–|—|to|through|until)\s*{_MONTH})"
-    r"\b(?:,?\s+((?:19|20)\d\d))?",
-    re.I,
-)
-COUNT_WORDS = {
-    **{w: n for n, w in enumerate(UNITS, start=1)},
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
-FIRST_MONTHS = re.compile(
-    r"\b(?:first\s+(\w+)[\s-]months?|(\w+)[\s-]months?\s+(?:of|to|ended|in)\b|(\w+)-month\b)",
-    re.I,
-)
-QUARTER = re.compile(
-    r"\b(?:(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter|q([1-4])|([1-4])q)\b", re.I
-)
-HALF = re.compile(r"\b(?:(first|second)\s+half|h([12]))\b", re.I)
-YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)\s*(?:-|–|—|to)\s*((?:19|20)\d\d)\b")
-YEAR = re.compile(r"(?<![\d.,$])\b((?:19|20)\d\d)\b(?![\d%]|[.,-]\d)")
-YEAR_INTRO = re.compile(
-    r"(?:^|\b(?:in|for|during|throughout|of|full-year|fiscal|year|the|h[12]|q[1-4]|fy))\s*$|^\W*$",
-    re.I,
-)
-BASE_BEFORE = re.compile(
-    r"\b(?:than|compared\s+(?:with|to)|versus|vs\.?|against|relative\s+to|over|on|from|since|"
-    r"by|until|till|before|same\s+period)(?:\s+(?:in|of|the|same|period|levels?|a|the\s+same"
-    r"\s+period(?:\s+(?:of|in))?))*\s*$"
-    r"|\bfrom\s+[\d$€₽]\S*(?:\s+\S+){0,3}\s+in\s*$",
-    re.I,
-)
-RELATIVE = [
-    (-2, re.compile(r"\b(?:the\s+)?year\s+before\s+last\b", re.I)),
-    (-1, re.compile(r"\blast\s+year\b", re.I)),
-    (0, re.compile(r"\b(?:this|the\s+current)\s+year\b|\bsince\s+the\s+(?:start|beginning)\s+of"
-                   r"\s+the\s+year|\byear[\s-]to[\s-]date\b", re.I)),
-]  # fmt: skip
-TARGET_YEAR = re.compile(r"\bby\s+(?:the\s+end\s+of\s+)?(20\d\d)\b", re.I)
-
-
-def _month_end(year: int, month: int) -> date:
-    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-
-
-def _is_base(sentence: str, start: int) -> bool:
-    """Whether the period at ``start`` is a comparison base (``than in 2021``, ``on 2022``)."""
-    return bool(BASE_BEFORE.search(sentence[max(0, start - 60) : start]))
-
-
-def _year(sentence: str, published: date | None) -> int | None:
-    """The year a sentence's figures are for: a named year first, then a relative one."""
-    for match in YEAR.finditer(sentence):
-        before = sentence[max(0, match.start() - 30) : match.start()]
-        if YEAR_INTRO.search(before) and not _is_base(sentence, match.start()):
-            return int(match.group(1))
-    if published is not None:
-        for shift, pattern in RELATIVE:
-            for match in pattern.finditer(sentence):
-                if not _is_base(sentence, match.start()):
-                    return published.year + shift
-    return None
-
-
-def find_period(sentence: str, published: date | None) -> tuple[date, date] | None:
-    """The period an English sentence's flow figure covers, resolved against ``published``."""
-    named = _year(sentence, published)
-    year = named or (published.year if published else None)
-    if (months := MONTH_RANGE.search(sentence)) is not None:
-        first, last, *_rest = [g for g in months.groups()[:4] if g]
-        y = int(months.group(5)) if months.group(5) else year
-        a, b = _MONTHS.index(first[:3].lower()) + 1, _MONTHS.index(last[:3].lower()) + 1
-        if y and a <= b:
-            return date(y, a, 1), _month_end(y, b)
-    for match in FIRST_MONTHS.finditer(sentence):
-        word = next(g for g in match.groups() if g).lower()
-        count = COUNT_WORDS.get(word) or (int(word) if word.isdigit() else None)
-        if count and count <= 12 and year:
-            return date(year, 1, 1), _month_end(year, count)
-    if (quarter := QUARTER.search(sentence)) is not None and year:
-        token = next(g for g in quarter.groups() if g).lower()
-        number = int(token[0]) if token[0].isdigit() else {"first": 1, **ORDINALS}[token]
-        return date(year, 3 * number - 2, 1), _month_end(year, 3 * number)
-    if (half := HALF.search(sentence)) is not None and year:
-        first_half = (half.group(1) or "").lower() == "first" or half.group(2) == "1"
-        return (date(year, 1, 1), date(year, 6, 30)) if first_half else (
-            date(year, 7, 1), date(year, 12, 31))  # fmt: skip
-    if (span := YEAR_RANGE.search(sentence)) is not None:
-        return date(int(span.group(1)), 1, 1), date(int(span.group(2)), 12, 31)
-    if named:
-        return date(named, 1, 1), date(named, 12, 31)
-    return None
-
-
 # --------------------------------------------------------------------------- names
 
 SUBJECTS: list[tuple[str, re.Pattern[str]]] = [
@@ -495,21 +394,6 @@ def find_organisations(text: str) -> list[str]:
 # --------------------------------------------------------------------------- quantities
 
 
-@dataclass(frozen=True)
-class Quantity:
-    """One quantity of a sentence; offsets are in the sentence."""
-
-    start: int
-    end: int
-    value: float
-    kind: str  # rub | foreign | ha | km2 | m2 | percent | share | multiplier | count | building1
-    qualifier: str
-    rule: str
-    noun: str | None = None
-    adjectives: str = ""
-    sign: bool = False
-
-
 def _qualifier(before: str) -> str:
     for name, pattern in QUALIFIERS:
         if pattern.search(before):
@@ -556,6 +440,15 @@ def _read(kind: str, m: re.Match[str]) -> tuple[str, float, str, str | None]:
     return "count", _number(m.group("num")), "en_count", noun
 
 
+# What _read calls a match: the shared Quantity's kind and unit.
+_SHAPES: dict[str, tuple[str, str | None]] = {
+    "rub": ("number", "RUB"), "foreign": ("number", "USD"), "ha": ("number", "ha"),
+    "km2": ("number", "km2"), "m2": ("number", "m2"), "percent": ("percent", None),
+    "share": ("share", None), "multiplier": ("multiplier", None), "count": ("number", None),
+    "building1": ("number", None),
+}  # fmt: skip
+
+
 def _is_year(sentence: str, m: re.Match[str]) -> bool:
     number = m.group("num")
     if not re.fullmatch(r"(?:19|20)\d\d", number or ""):
@@ -582,9 +475,11 @@ def find_quantities(sentence: str) -> list[Quantity]:
         qkind, value, rule, noun = _read(kind, m)
         begin = m.start("num") if kind == "employ" else start
         end = m.end("num") if kind == "employ" else m.end()
+        shape, unit = _SHAPES[qkind]
+        adjectives = (m.group("adj") or "").lower().split() if kind == "count" else []
         quantities.append(Quantity(
-            begin, end, value, qkind, _qualifier(masked[max(0, begin - 30) : begin]), rule, noun,
-            (m.group("adj") or "").lower() if kind == "count" else "",
+            begin, end, value, shape, unit, _qualifier(masked[max(0, begin - 30) : begin]), noun,
+            (*adjectives, noun) if noun else tuple(adjectives), None, rule,
             kind == "percent" and bool(m.group("sign")),
         ))  # fmt: skip
     return quantities
@@ -624,12 +519,14 @@ def classify(q: Quantity, text: str) -> tuple[str, float] | None:
     """The metric and the value in its unit for a quantity of ``text``, or None."""
     family = _family(text, q.start)
     exporting = CONTEXT["export"].search(text) is not None
-    if q.kind == "rub":
+    if q.unit == "RUB":
         metric = {"export": "export_volume", "revenue": "revenue", "investment": "investment"}
         return (metric[family], q.value) if family in metric else None
-    if q.kind in ("ha", "km2", "m2"):
-        factor = {"ha": 10_000, "km2": 1_000_000, "m2": 1}[q.kind]
-        return ("floor_area" if q.kind == "m2" else "land_area"), q.value * factor
+    if q.unit in ("ha", "km2", "m2"):
+        factor = {"ha": 10_000, "km2": 1_000_000, "m2": 1}[q.unit]
+        return ("floor_area" if q.unit == "m2" else "land_area"), q.value * factor
+    if q.unit is not None:
+        return None  # foreign currencies
     if q.kind == "multiplier":
         return (GROWTH_METRICS[family], q.value) if family in GROWTH_METRICS else None
     if q.kind in ("percent", "share"):
@@ -646,7 +543,7 @@ def classify(q: Quantity, text: str) -> tuple[str, float] | None:
     if q.noun == "building":
         return "building_count", q.value
     if q.noun in ("resident", "company"):
-        if NEW_RESIDENTS.search(text) or "new " in q.adjectives:
+        if NEW_RESIDENTS.search(text) or "new" in q.noun_words:
             return "new_residents", q.value
         if q.noun == "resident" or "resident" in text.lower():
             return "resident_count", q.value
@@ -662,27 +559,6 @@ def classify(q: Quantity, text: str) -> tuple[str, float] | None:
 
 
 # --------------------------------------------------------------------------- the whole article
-
-
-@dataclass(frozen=True)
-class Sentence:
-    start: int
-    text: str
-
-
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences with their offsets in ``text``; lines are never merged."""
-    sentences: list[Sentence] = []
-    offset = 0
-    for line in text.split("\n"):
-        if line.strip():
-            sentences.extend(Sentence(offset + part.start, part.text) for part in sentenize(line))
-        offset += len(line) + 1
-    return sentences
-
-
-def _blank(pattern: re.Pattern[str], text: str) -> str:
-    return pattern.sub(lambda m: " " * len(m.group(0)), text)
 
 
 Span = tuple[int, int, str]
@@ -748,17 +624,15 @@ class _Reader:
 
 def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
     """The facts of one sentence; updates ``reader`` with what the sentence named."""
-    from extract.facts import Fact  # here: extract.facts may import this module
-
     raw = sentence.text
-    text = _blank(ATTRIBUTION, raw)
+    text = blank(ATTRIBUTION, raw)
     quantities = find_quantities(raw)
     regions, products = find_regions(raw), find_products(raw)
     subjects = _subjects(raw, reader.organisations, reader.last_org)
     anaphoric = bool(ANAPHORA.match(raw))
     export_here = CONTEXT["export"].search(text) is not None
-    period = find_period(raw, published=reader.published) or reader.period
-    target = TARGET_YEAR.search(raw)
+    period = english_period(raw, reader.published) or reader.period
+    target = english_target_year(raw)
     national = bool(NATIONAL.search(raw))
 
     def subject_at(position: int) -> str | None:
@@ -780,7 +654,7 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
             reader.article, metric, value, METRIC_UNITS[metric], qualifier,
             *((period if flow else None) or (None, None)), subject_at(start), region,
             region_code(region), product, raw.strip(), sentence.start + start,
-            sentence.start + end, rule, int(target.group(1)) if target and not flow else None,
+            sentence.start + end, rule, target if not flow else None,
         )  # fmt: skip
 
     facts: list[Fact] = []
@@ -823,8 +697,8 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
     return facts
 
 
-def extract_english_facts(
-    text: str, *, article: str = "", published: date | None = None
+def extract_facts(
+    text: str, *, article: str = "", published: date | None = None, title: str | None = None
 ) -> list[Fact]:
     """All facts of an English article's text, de-duplicated, in reading order.
 
@@ -832,7 +706,7 @@ def extract_english_facts(
     ``char_start``/``char_end`` of each fact are the quantity's (or place's) span in ``text``.
     """
     sentences = split_sentences(text)
-    periods = Counter(p for s in sentences if (p := find_period(s.text, published)) is not None)
+    periods = Counter(p for s in sentences if (p := english_period(s.text, published)) is not None)
     mentions = Counter(name for *_, name in _find(SUBJECTS, text))
     reader = _Reader(
         article,
@@ -844,18 +718,4 @@ def extract_english_facts(
     return deduplicate([fact for s in sentences for fact in _sentence_facts(s, reader)])
 
 
-def deduplicate(facts: list[Fact]) -> list[Fact]:
-    """Keep the first of facts that say the same thing."""
-    seen: set[tuple] = set()
-    kept = []
-    for fact in facts:
-        value = round(fact.value, 6) if fact.value is not None else None
-        key = (fact.metric, value, fact.unit, fact.qualifier, fact.period_start, fact.period_end,
-               fact.subject, fact.region, fact.product)  # fmt: skip
-        if key not in seen:
-            seen.add(key)
-            kept.append(fact)
-    return kept
-
-
-__all__ = ["extract_english_facts", "find_period", "find_quantities"]
+__all__ = ["extract_facts", "find_quantities"]

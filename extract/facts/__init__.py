@@ -1,0 +1,71 @@
+"""Numeric facts from news articles, each with the sentence it came from.
+
+One package, read top to bottom:
+
+- :mod:`~extract.facts.model`: :class:`Fact`, :class:`Quantity`, :class:`Sentence`.
+- :mod:`~extract.facts.sentences`: sentences with their offsets, in bounded pieces.
+- :mod:`~extract.facts.periods`: the period a figure covers, from the article's date.
+- :mod:`~extract.facts.dedupe`: one fact per thing said.
+- :mod:`~extract.facts.russian` and :mod:`~extract.facts.english`: the two languages behind one
+  interface, ``extract_facts(text, *, article, published, title) -> list[Fact]``; Russian
+  quantities in :mod:`~extract.facts.russian_numbers`, names in :mod:`~extract.facts.russian_names`.
+
+The fact vocabulary (metrics, units, products, subjects) is :mod:`extract.vocabulary`; countries,
+regions and blocs are :mod:`extract.places`. The rules, with examples: docs/facts.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from extract.articles import Article
+from extract.facts import english, russian
+from extract.facts.model import EXTRACTOR_VERSION, Fact, Quantity, Sentence
+from extract.facts.periods import find_period
+from extract.facts.sentences import split_sentences
+
+Extractor = Callable[..., list[Fact]]
+"""``extract_facts(text, *, article, published, title) -> list[Fact]`` of one language."""
+
+LANGUAGES: dict[str, Extractor] = {"ru": russian.extract_facts, "en": english.extract_facts}
+
+
+def facts_in(
+    text: str, *, article: str, published: date | None, title: str | None, language: str = "ru"
+) -> list[Fact]:
+    """The facts of an article's text in ``language`` ("ru" or "en"), de-duplicated, in order."""
+    extract = LANGUAGES.get(language, russian.extract_facts)
+    return extract(text, article=article, published=published, title=title)
+
+
+def extract_facts(
+    text: str, *, article: str = "", published: date | None = None, title: str | None = None
+) -> list[Fact]:
+    """The facts of a Russian article's text (:func:`facts_in` for another language)."""
+    return russian.extract_facts(text, article=article, published=published, title=title)
+
+
+def extract_article_facts(article: Article) -> list[Fact]:
+    """The facts of one article read by :mod:`extract.articles`; spans point into its text."""
+    return facts_in(
+        article.text,
+        article=article.source,
+        published=article.published_date or article.view_date,
+        title=article.title,
+        language=article.language,
+    )
+
+
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "LANGUAGES",
+    "Fact",
+    "Quantity",
+    "Sentence",
+    "extract_article_facts",
+    "extract_facts",
+    "facts_in",
+    "find_period",
+    "split_sentences",
+]
