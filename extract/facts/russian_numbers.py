@@ -39,6 +39,12 @@ SCALES: dict[str, float] = {
     "трлн": 1e12, "триллион": 1e12,
 }  # fmt: skip
 FRACTIONS: dict[str, float] = {"половина": 0.5, "треть": 1 / 3, "четверть": 0.25}
+# Nouns that are numbers: «почти сотня предприятий», «больше сотни компаний», «полсотни».
+COLLECTIVES: dict[str, float] = {"сотня": 100, "полсотня": 50, "десяток": 10, "дюжина": 12}
+_COLLECTIVE_SINGULAR = re.compile(r"^(?:сотн[яюе]|сотней|полсотни|десят(?:ок|ка|ком)|дюжин[аыуе])$")
+_QUALIFIER_WORD = re.compile(
+    r"(?:больше|более|свыше|около|почти|порядка|примерно|менее|меньше|до|уже)\s*$"
+)
 ADVERB_MULTIPLIERS: dict[str, float] = {
     "вдвое": 2,
     "втрое": 3,
@@ -274,7 +280,7 @@ def _noun_after(tokens: list[_Token], i: int) -> tuple[str | None, tuple[str, ..
         ):
             break
         if "NOUN" in pos and not pos & {"ADJF", "PRTF"}:
-            lemma = next(lemma for lemma, p in parses if p == "NOUN")
+            lemma = _compound_head(next(lemma for lemma, p in parses if p == "NOUN"))
             words.append(lemma)
             return lemma, tuple(words), j + 1
         if pos & {"ADJF", "PRTF", "NUMR"} or "-" in token.lower:
@@ -282,11 +288,19 @@ def _noun_after(tokens: list[_Token], i: int) -> tuple[str | None, tuple[str, ..
             j += 1
             continue
         if "NOUN" in pos:
-            lemma = next(lemma for lemma, p in parses if p == "NOUN")
+            lemma = _compound_head(next(lemma for lemma, p in parses if p == "NOUN"))
             words.append(lemma)
             return lemma, tuple(words), j + 1
         break
     return None, tuple(words), i
+
+
+def _compound_head(lemma: str) -> str:
+    """«компания-резидент» counts residents; «компания-экспортер» counts companies."""
+    if "-" not in lemma:
+        return lemma
+    first, *_, last = lemma.split("-")
+    return last if last == "резидент" else first
 
 
 def _word_number(tokens: list[_Token], i: int) -> tuple[float, int] | None:
@@ -314,6 +328,32 @@ def _word_number(tokens: list[_Token], i: int) -> tuple[float, int] | None:
     if not seen:
         return None
     return total + current, j
+
+
+def _collective(tokens: list[_Token], i: int, sentence: str) -> float | None:
+    """«сотня», «больше сотни», «полсотни»: a noun that is a round number. A plural («сотни
+    компаний», hundreds of them) counts only after a qualifier («более сотни»)."""
+    word = tokens[i].lower
+    lemma = "полсотня" if word == "полсотни" else _has_lemma(word, COLLECTIVES)
+    if lemma is None:
+        return None
+    before = sentence[max(0, tokens[i].start - 12) : tokens[i].start].lower()
+    if _COLLECTIVE_SINGULAR.match(word) or _QUALIFIER_WORD.search(before):
+        return COLLECTIVES[lemma]
+    return None
+
+
+_COMPARATIVE_AFTER = re.compile(
+    r"^\.?\s*(?:$|больше|меньше|выше|ниже|превыш|по сравнению|чем|против)"
+)
+
+
+def _times_abbreviation(sentence: str, tokens: list[_Token], j: int) -> bool:
+    """«в 3,2 р. больше»: «р.» is «раза» after «в» and before a comparison (else roubles)."""
+    before = sentence[max(0, tokens[j - 1].start - 3) : tokens[j - 1].start].lower()
+    return bool(re.search(r"(?:^|\s)в\s+$", before)) and bool(
+        _COMPARATIVE_AFTER.match(sentence[tokens[j].stop :].lower())
+    )
 
 
 def _singular(word: str) -> bool:
@@ -447,6 +487,8 @@ def find_quantities(sentence: str) -> list[Quantity]:
             value, rule = digits_value, "digits"
         else:
             spelled = _word_number(tokens, i)
+            if spelled is None and (collective := _collective(tokens, i, sentence)) is not None:
+                spelled = (collective, i + 1)
             lone_scale = _has_lemma(word, {"тысяча": 1, "миллион": 1, "миллиард": 1})
             if spelled is None and lone_scale and _singular(word):
                 # «более миллиона рублей», «тысяча компаний»: the scale word is the number
@@ -505,7 +547,10 @@ def find_quantities(sentence: str) -> list[Quantity]:
             i = j + 1
             continue
         # «в 3,3 раза»
-        if j < n and tokens[j].lower in ("раз", "раза"):
+        if j < n and (
+            tokens[j].lower in ("раз", "раза")
+            or (tokens[j].lower == "р" and _times_abbreviation(sentence, tokens, j))
+        ):
             found.append(
                 _make(
                     sentence,
