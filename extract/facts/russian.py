@@ -2,19 +2,25 @@
 
 The pipeline per article: :func:`~extract.facts.sentences.split_sentences`; the quantities of each
 sentence (:mod:`extract.facts.russian_numbers`); each quantity's metric from its unit, counted noun
-and the words around it (:func:`classify`); the period (:mod:`extract.facts.periods`); the subject
-(:mod:`extract.facts.russian_names`); destinations and products from the gazetteers.
+and the words around it (:func:`classify`, a list of small rules); the period
+(:mod:`extract.facts.periods`); the subject (:mod:`extract.facts.russian_names`); destinations from
+the gazetteer of :mod:`extract.places` and products from :mod:`extract.vocabulary`.
+
+Everything a sentence says that the rules ask about (keywords of each metric family, clause
+bounds, places, products) is found once per sentence (:class:`Reading`), so that the work per
+quantity does not grow with the sentence.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, replace
 from datetime import date
 
 from extract.facts.dedupe import deduplicate
-from extract.facts.model import Fact, Quantity, Sentence
-from extract.facts.periods import russian_period, russian_target_year
+from extract.facts.model import Fact, Quantity, Sentence, Span
+from extract.facts.periods import Period, russian_period, russian_target_year
 from extract.facts.russian_names import (
     GENERIC_COMPANY,
     GENERIC_PLACE,
@@ -27,48 +33,91 @@ from extract.facts.russian_names import (
 )
 from extract.facts.russian_numbers import find_quantities
 from extract.facts.sentences import blank, split_sentences
-from extract.vocabulary import (
-    COUNTRY_TERMS,
-    FLOW_METRICS,
-    METRIC_UNITS,
-    PRODUCT_TERMS,
-    REGION_TERMS,
-    find_terms,
-    region_code,
-)
+
+try:  # TEMPORARY until extract.places lands
+    from extract.places import find_places, region_code
+except ImportError:
+    from types import SimpleNamespace
+
+    from extract.vocabulary import COUNTRY_TERMS, REGION_TERMS, region_code
+
+    def find_places(text):
+        found = find_terms(REGION_TERMS, text) + find_terms(COUNTRY_TERMS, text)
+        kept = []
+        for start, end, name in sorted(found, key=lambda f: (f[0], -(f[1] - f[0]))):
+            if kept and start < kept[-1].end:
+                continue
+            kept.append(SimpleNamespace(start=start, end=end, place=SimpleNamespace(name=name)))
+        return kept
+
+
+from extract.vocabulary import FLOW_METRICS, METRIC_UNITS, PRODUCT_TERMS, find_terms
+
+# --------------------------------------------------------------------------- words
 
 # Words that tie a number to a metric family (lower-case text, "ё" as "е").
 CONTEXT: dict[str, re.Pattern[str]] = {
     "export": re.compile(
         r"экспорт|за рубеж|зарубежн|за границ|внешн\w* рын|постав\w*\s+(?:в|на)\s|поставк|"
-        r"поставля|отправ|отгруж|отгрузи|вывез|востребован|приходил\w* на|пришл\w* на|"
+        r"поставля|отправ|вывез|востребован|приходил\w* на|пришл\w* на|"
         r"пришел\w* на|зарубежн\w* (?:выручк|продаж)"
     ),
     "revenue": re.compile(
         r"(?<!зарубежной )выручк|оборот|объем\w*(?:\s+\w+){0,2}\s+продаж|"
-        r"продаж\w* (?:вырос|состав|достиг)|"
-        r"объем\w* рынк"
+        r"продаж\w* (?:вырос|состав|достиг)|объем\w* рынк|заработа|отгруж|отгрузи|"
+        r"реализовал\w* продукц"
     ),
     "investment": re.compile(
-        r"инвестиц|инвестир|инвестор|вложени|вложит|вложат|вложил|капиталовлож"
+        r"инвестиц|инвестир|инвестор|проинвест|влож|вкладыва|капиталовлож|сумм\w* сделк|"
+        r"сделк\w* (?:оценива|состав)"
     ),
     "output": re.compile(
-        r"\bвыпуск(?:а|у|ом|е)?\b|выпустил\w*|\bпроизводств(?:о|а|у|ом)\b|выработк"
+        r"(?<!для )(?:\bвыпуск(?:а|у|ом|е)?\b|выпустил\w*|выпущен|\bпроизводств(?:о|а|у|ом)\b|"
+        r"выработк|изготов|произвел|произведен)"
+    ),
+    # What grows and is none of the above: «сократила использование золота на 22%».
+    "other": re.compile(
+        r"\b(?:использовани|потреблени|цен[аыуе]?\b|инфляц|ключев\w* ставк|налог|бюджет|зарплат|"
+        r"заработн\w* плат)"
     ),
 }
+GROWTH_METRICS = {
+    "export": "export_growth",
+    "revenue": "revenue_growth",
+    "investment": "investment_growth",
+    "output": "output_growth",
+}
+MONEY_METRICS = {"export": "export_volume", "revenue": "revenue", "investment": "investment"}
+# Shipping is a sale at home and an export when the clause names a foreign place.
+SHIPPING = re.compile(r"отгруж|отгрузи")
 # Words that speak of exports only when a foreign place is named in the same sentence.
 WEAK_EXPORT = re.compile(
     r"спрос\w* (?:в|на)|нашл\w* (?:спрос|покупател|клиент)|покупател|главн\w* рынк|основн\w* рынк|"
-    r"рынк\w* сбыта|рынком для|закупил|закупа|уходил|уходят|уходит|ушл[аи]|обеспечил"
+    r"рынк\w* сбыта|рынком для|закупил|закупа|уходил|уходят|уходит|ушл[аи]|обеспечил|"
+    r"направлени|рынк\w* (?:стран|государств)|на рынк|потребител|заказчик|партнер"
 )
-GROWTH = re.compile(r"вырос|выросл|увелич|прирост|рост|прибав|превыша|больше|выше|поднял")
+GROWTH = re.compile(
+    r"вырос|выросл|возрос|увелич|прирост|рост|прибав|превыша|превыс|больше|выше|поднял|нарастил|"
+    r"наращива|удво|утро"
+)
 DECLINE = re.compile(r"сократ|снизил|снижен|уменьш|упал|упало|падени|ниже")
+GROWTH_RIGHT_BEFORE = re.compile(
+    r"(?:прибави|вырос|выросл|возрос|увеличи|снизи|сократи|упа|нарасти|превыси|подня)\w*\s+"
+    r"(?:на\s+)?$"
+)
+# «рост ... составил 61,6%», «прирост — 18%», «рост в 18%»
+GROWTH_NOUN_BEFORE = re.compile(
+    r"(?:\bрост|прирост|увеличени|снижени|падени)\w*"
+    r"(?:\s+[^\s,.;:]+){0,6}?\s*(?:состав\w*|достиг\w*|оказал\w*|—|-|:|в)?\s*(?:около|почти|"
+    r"более|свыше|порядка)?\s*$"
+)
 SHARE_WORDS = re.compile(
     r"дол[яию]|приход|пришл|пришел|составля|составил|из них|от общего|обеспечи|занял|принес|"
     r"дал[аи]?\b"
 )
 NEW_RESIDENTS = re.compile(
-    r"нов\w* резидент|статус\w*\s+резидент.{0,80}?получил|получил\w*.{0,40}статус\w*\s+резидент|"
+    r"нов\w* резидент|статус\w*\s+резидент.{0,80}?получил|получил\w*.{0,40}статус|"
+    r"статус\w*\s+(?:\w+\s+){0,2}?(?:получил|получат|присво)|присво\w*\s+(?:\w+\s+){0,2}?статус|"
     r"стали резидент|пополнил|присоедин"
 )
 # Who said it is not what it is about: «..., — добавил руководитель департамента инвестиционной
@@ -78,307 +127,270 @@ ATTRIBUTION = re.compile(
     r"(?:\s+(?:по\s+)?[а-яё-]+){0,5}\s+(?:политик|развити|предпринимательств)\w*",
     re.I,
 )
+# A sentence that goes on about what the one before spoke of: it takes that one's subject,
+# period and metric family.
 ANAPHORA = re.compile(
-    r"^(?:их|это|этот|эта|эти|там|на последней|на ней|при этом|из них|такж)", re.I
-)
-COMPANY_NAME = re.compile(
-    r"(?:компани\w*|завод\w*|предприяти\w*|фирм\w*|производител\w*|групп\w*|холдинг\w*|"
-    r"корпораци\w*|резидент\w*|ювелирн\w+ дом\w*|company)\s+[«\"“]([^»\"”]{2,40})[»\"”]",
+    r"^(?:их|это|этот|эта|эти|там|на последней|на ней|при этом|из них|такж|так,|кроме того|"
+    r"в том числе|в частности)",
     re.I,
 )
-NOT_DESTINATIONS = {"Москва", "Россия", "РФ", "Зеленоград", "Подмосковье", "Московская область"}
+# A sentence whose figure is that of the sentence before («за полгода он составил ...»): it takes
+# that one's metric family only.
+CONTINUES = re.compile(r"^(?:\S+\s+){0,6}?(?:он|она|оно|они|этот показатель)\b", re.I)
+NOT_DESTINATIONS = {"Россия"}
+PLANNED = re.compile(
+    r"рассчитыва|планиру|намерен|собира|выйти на|в перспектив|в будущем|ведет переговор|"
+    r"посетил|делегаци|из (?:\w+ )?(?:стран|государств)|импорт|закупа\w* (?:в|из)|выставк|"
+    r"\bплан|выход на рынк|ставит цел"
+)
+EXCHANGE_RATE = re.compile(r"(?:курс\w*|доллар\w*|евро|юан\w*)\s+(?:\w+\s+){0,6}$")
+# The zone's or a site's land, even when given in square metres.
+LAND_WORDS = re.compile(
+    r"площад(?:ь|и|ью)\s+(?:\w+\s+)?(?:особой экономической зоны|оэз|зоны|технополис\w*|"
+    r"территори\w*|"
+    r"земельн\w* участ\w*)|земельн\w+ участ\w*|(?:\bга|гектар\w*),? или\s*$"
+)
+# A figure for the whole city is not the zone's: «в столице имеется 20 тыс. га ...».
+CITY_WIDE = re.compile(r"\bв (?:столице|москве|городе|регионе|стране)\b|по (?:городу|москве)")
+# «увеличить площадь до 3,8 млн кв. м», «выросла до 95»: the new value itself.
+RISE_TO = re.compile(
+    r"(?:вырос|выросл|увелич|расшир|дорос|подня|достиг|нарасти)\w*(?:\s+\S+){0,6}?\s+до\s*$"
+)
+WORK = re.compile(r"работ|труд|занят|штат|трудоустро|рабоч|вакан|персонал|коллектив|нанят|найм")
+# Nouns for what the vocabulary counts (lemmas).
+COMPANY_NOUNS = frozenset(
+    {"компания", "предприятие", "организация", "фирма", "производитель", "стартап", "company"}
+)
+PEOPLE_AT_WORK = frozenset({"сотрудник", "работник", "специалист", "инженер", "работающий"})
+BUILDING_NOUNS = frozenset({"корпус", "здание", "комплекс", "строение"})
+LEFT_NOUNS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
+    (re.compile(r"резидент"), "резидент", ()),
+    (re.compile(r"арендатор"), "арендатор", ()),
+    (re.compile(r"рабоч\w+ мест"), "место", ("рабочий",)),
+    (re.compile(r"компани"), "компания", ()),
+    (re.compile(r"предприяти"), "предприятие", ()),
+    (re.compile(r"сотрудник|работник|штат\b|численност\w* персонал"), "сотрудник", ()),
+    (re.compile(r"площадок|площадки"), "площадка", ()),
+)
+RESIDENT_AFTER = re.compile(
+    r"\s*(?:из (?:них|которых)\s+)?(?:\w+\s+){0,2}(?:статус\w* )?(?:[—–-]\s*)?резидент"
+)
+# Verbs that multiply: «удвоили экспорт», «утроил выручку».
+MULTIPLYING_VERBS = re.compile(r"\b(?:удво|утро|учетвер)(?:ил[аио]?|ил[аи]сь|ен[аоы]?|ени[еяю])\b")
+_VERB_FACTORS = {"удво": 2.0, "утро": 3.0, "учетвер": 4.0}
+_BOUNDARY = re.compile(r"(?<!\d),|,(?!\d)|;|:|\s[—–-]\s|\(|\)")
 
 
-def _nearest_family(text: str, position: int) -> str | None:
-    """The metric family whose keyword stands nearest before the number, else nearest after."""
-    before: tuple[int, str] | None = None
-    after: tuple[int, str] | None = None
-    for family, pattern in CONTEXT.items():
-        for match in pattern.finditer(text):
-            if match.end() <= position:
-                if before is None or position - match.end() < before[0]:
-                    before = (position - match.end(), family)
-            elif after is None or match.start() - position < after[0]:
-                after = (match.start() - position, family)
-    chosen = before or after
-    return chosen[1] if chosen else None
+# --------------------------------------------------------------------------- one sentence
 
 
-def _growth_metric(family: str | None) -> str | None:
-    return {
-        "export": "export_growth",
-        "revenue": "revenue_growth",
-        "investment": "investment_growth",
-        "output": "output_growth",
-    }.get(family or "")
+@dataclass
+class Reading:
+    """What a sentence says that the rules ask about, found once per sentence.
 
-
-def classify(
-    q: Quantity, text: str, context: str, clause: str | None = None
-) -> tuple[str, float] | None:
-    """The metric and the value in its unit for a quantity, or None if it is not a fact.
-
-    ``text`` is the sentence (lower case), ``context`` the sentence plus, for anaphoric
-    sentences, the one before.
+    ``lower`` is the sentence in lower case with "ё" as "е" and attributions blanked; keywords
+    are ``(start, end, family)`` sorted; ``bounds`` the clause boundaries ``(start, end)``.
     """
-    family = _nearest_family(text, q.start) or _nearest_family(context, len(context))
-    if q.unit == "RUB":
-        return {"export": ("export_volume", q.value), "revenue": ("revenue", q.value),
-                "investment": ("investment", q.value)}.get(family or "")  # fmt: skip
-    if q.unit in ("USD", "EUR", "CNY"):
-        return None
+
+    sentence: Sentence
+    lower: str
+    quantities: list[Quantity]
+    places: list[Span]
+    products: list[Span]
+    keywords: list[tuple[int, int, str]]
+    bounds: list[tuple[int, int]]
+    context_family: str | None = None
+
+    @classmethod
+    def of(cls, sentence: Sentence) -> Reading:
+        lower = blank(ATTRIBUTION, sentence.text.lower().replace("ё", "е"))
+        keywords = sorted(
+            (m.start(), m.end(), family)
+            for family, pattern in CONTEXT.items()
+            for m in pattern.finditer(lower)
+        )
+        return cls(
+            sentence,
+            lower,
+            find_quantities(sentence.text) + _multiplying_verbs(lower),
+            [
+                (m.start, m.end, m.place.name)
+                for m in find_places(sentence.text)
+                if m.place.name not in NOT_DESTINATIONS
+            ],
+            find_terms(PRODUCT_TERMS, sentence.text),
+            keywords,
+            [m.span() for m in _BOUNDARY.finditer(lower)],
+        )
+
+    def family_at(self, position: int) -> str | None:
+        """The metric family whose keyword stands nearest before ``position``, else after it."""
+        ends = [end for _, end, _ in self.keywords]
+        index = bisect_right(ends, position)
+        before = [k for k in self.keywords[:index] if k[1] <= position]
+        if before:
+            return max(before, key=lambda k: k[1])[2]
+        after = [k for k in self.keywords if k[0] >= position]
+        return after[0][2] if after else None
+
+    @property
+    def family(self) -> str | None:
+        """The family of the sentence's last keyword, or the one carried from before."""
+        return self.keywords[-1][2] if self.keywords else self.context_family
+
+    def clause(self, position: int) -> tuple[int, int]:
+        """Bounds of the clause around ``position``: commas (not decimal ones), semicolons,
+        colons, dashes and brackets end a clause."""
+        starts = [start for start, _ in self.bounds]
+        index = bisect_left(starts, position)
+        start = self.bounds[index - 1][1] if index > 0 else 0
+        end = self.bounds[index][0] if index < len(self.bounds) else len(self.lower)
+        if start > position:  # inside a boundary
+            start = position
+        return start, end
+
+    def clause_with_heading(self, position: int) -> str:
+        """The clause, and the one before when a dash joins them («новых резидентов — шесть»)."""
+        start, end = self.clause(position)
+        if start >= 2 and re.search(r"[—–-]\s*$", self.lower[max(0, start - 3) : start]):
+            start = self.clause(start - 3)[0]
+        return self.lower[start:end]
+
+    def exporting(self) -> bool:
+        """Whether the sentence speaks of exports (weak words count when a place is named)."""
+        if any(family == "export" for *_, family in self.keywords):
+            return True
+        return bool(self.places and WEAK_EXPORT.search(self.lower))
+
+
+def _multiplying_verbs(lower: str) -> list[Quantity]:
+    found = []
+    for match in MULTIPLYING_VERBS.finditer(lower):
+        factor = next(v for stem, v in _VERB_FACTORS.items() if match.group(0).startswith(stem))
+        found.append(Quantity(match.start(), match.end(), factor, "multiplier", None, "exact",
+                              None, (), None, "verb_multiplier"))  # fmt: skip
+    return found
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def classify(q: Quantity, reading: Reading) -> tuple[str, float] | None:
+    """The metric and the value in its unit for a quantity, or None if it is not a fact."""
+    family = reading.family_at(q.start) or reading.context_family
+    for rule in (_money, _area, _multiplier, _growth_or_share, _count):
+        decided = rule(q, reading, family)
+        if decided is not _NOT_MINE:
+            return decided  # type: ignore[return-value]
+    return None
+
+
+_NOT_MINE = object()
+"""What a rule returns for a quantity of another shape (None means: not a fact)."""
+
+
+def _money(q: Quantity, reading: Reading, family: str | None) -> object:
+    """Roubles: exports, revenue or investment by the nearest keyword."""
+    if q.unit not in ("RUB", "USD", "EUR", "CNY"):
+        return _NOT_MINE
+    if q.unit != "RUB" or EXCHANGE_RATE.search(reading.lower[max(0, q.start - 60) : q.start]):
+        return None  # «курс доллара превысил 97 рублей»
+    start, end = reading.clause(q.start)
+    clause = reading.lower[start:end]
+    if family == "revenue" and SHIPPING.search(clause) and _foreign_place_in(reading, start, end):
+        family = "export"  # «отгрузили в Казахстан продукции на ...»
+    metric = MONEY_METRICS.get(family or "")
+    return (metric, q.value) if metric else None
+
+
+def _area(q: Quantity, reading: Reading, family: str | None) -> object:
+    """Hectares are land; square metres are floor space unless the text speaks of land."""
+    if q.unit not in ("ha", "km2", "m2"):
+        return _NOT_MINE
+    start, end = reading.clause(q.start)
+    clause = reading.lower[start:end]
+    if CITY_WIDE.search(clause) and not find_subjects(reading.sentence.text[start:end], []):
+        return None  # a figure for the whole city
     if q.unit == "ha":
         return "land_area", q.value * 10_000
     if q.unit == "km2":
         return "land_area", q.value * 1_000_000
-    if q.unit == "m2":
-        return "floor_area", q.value
-    if q.kind == "multiplier":
-        metric = _growth_metric(family)
-        if metric and q.preposition == "на":  # «выросла на треть» reads as a share, handled below
-            return metric, q.value
-        return (metric, q.value) if metric else None
-    if q.kind in ("percent", "share"):
-        ratio = q.value / 100 if q.kind == "percent" else q.value
-        just_before = text[max(0, q.start - 25) : q.start]
-        growth_verb = re.search(
-            r"(?:прибави|вырос|выросл|увеличи|снизи|сократи|упа)\w*\s+(?:на\s+)?$", just_before
-        )
-        if (q.preposition == "на" or growth_verb) and (GROWTH.search(text) or DECLINE.search(text)):
-            metric = _growth_metric(family)
-            factor = 1 - ratio if DECLINE.search(text) and not GROWTH.search(text) else 1 + ratio
-            return (metric, factor) if metric else None
-        if q.noun in ("резидент", "компания", "предприятие", "участник") and family == "export":
-            return "exporters_share", ratio
-        # a share of exports is about a product or a place; «треть от всего экспорта» is not
-        about = find_terms(PRODUCT_TERMS, text) or find_terms(REGION_TERMS + COUNTRY_TERMS, text)
-        if family == "export" and (SHARE_WORDS.search(text) or q.kind == "share") and about:
-            return "export_share", ratio
+    before = reading.lower[max(0, start - 15) : q.start]
+    return ("land_area" if LAND_WORDS.search(before) else "floor_area"), q.value
+
+
+def _multiplier(q: Quantity, reading: Reading, family: str | None) -> object:
+    """«в 3,3 раза», «втрое», «удвоили»: growth of what grew."""
+    if q.kind != "multiplier":
+        return _NOT_MINE
+    metric = GROWTH_METRICS.get(family or "")
+    return (metric, q.value) if metric else None
+
+
+def _growth_or_share(q: Quantity, reading: Reading, family: str | None) -> object:
+    """A percentage or a fraction: growth («на 32% больше»), a share of exporters or of exports."""
+    if q.kind not in ("percent", "share"):
+        return _NOT_MINE
+    text = reading.lower
+    ratio = q.value / 100 if q.kind == "percent" else q.value
+    before = text[max(0, q.start - 80) : q.start]
+    grows, declines = GROWTH.search(text), DECLINE.search(text)
+    growth_phrase = (
+        q.sign
+        or GROWTH_RIGHT_BEFORE.search(before[-25:])
+        or (q.preposition == "на" and (grows or declines))
+        or (q.kind == "percent" and GROWTH_NOUN_BEFORE.search(before))
+    )
+    if growth_phrase:
+        metric = GROWTH_METRICS.get(family or "")
+        factor = 1 - ratio if declines and not grows else 1 + ratio
+        return (metric, factor) if metric else None
+    if q.noun in ("резидент", "компания", "предприятие", "участник") and family == "export":
+        return "exporters_share", ratio
+    # a share of exports is about a product or a place; «треть от всего экспорта» is not
+    about = reading.products or reading.places
+    if family == "export" and (SHARE_WORDS.search(text) or q.kind == "share") and about:
+        return "export_share", ratio
+    return None
+
+
+def _count(q: Quantity, reading: Reading, family: str | None) -> object:
+    """A counted noun: residents, companies, jobs, sites, productions, buildings, countries."""
+    noun, words = q.noun, set(q.noun_words)
+    if noun is None:
         return None
-    noun = q.noun
-    words = set(q.noun_words)
-    clause = clause if clause is not None else text
-    if noun == "резидент":
-        new = NEW_RESIDENTS.search(clause) or "новый" in words
+    clause = reading.clause_with_heading(q.start)
+    new = bool(NEW_RESIDENTS.search(clause)) or "новый" in words
+    if noun in ("резидент", "арендатор"):
         return ("new_residents" if new else "resident_count"), q.value
-    if noun in (
-        "компания",
-        "предприятие",
-        "организация",
-        "фирма",
-        "производитель",
-        "стартап",
-        "company",
-    ):
-        if NEW_RESIDENTS.search(clause) or "новый" in words:
+    if noun in COMPANY_NOUNS:
+        if new:
             return "new_residents", q.value
         if "резидент" in clause:
             return "resident_count", q.value
         return "company_count", q.value
-    if noun == "место" and "рабочий" in words:
+    if (noun == "место" and "рабочий" in words) or noun in PEOPLE_AT_WORK:
+        return "jobs", q.value
+    if noun == "человек" and WORK.search(clause):
         return "jobs", q.value
     if noun == "площадка":
         return "site_count", q.value
     if noun == "производство":
         return "production_count", q.value
-    if noun in ("корпус", "здание", "комплекс", "строение"):
+    if noun in BUILDING_NOUNS:
         return "building_count", q.value
-    if noun in ("страна", "государство") and (family == "export" or WEAK_EXPORT.search(text)):
+    if noun in ("страна", "государство") and (family == "export" or WEAK_EXPORT.search(clause)):
         return "export_countries", q.value
     return None
 
 
-# --------------------------------------------------------------------------- places and subjects
-
-
-def _non_overlapping(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    kept: list[tuple[int, int, str]] = []
-    for start, end, name in sorted(found, key=lambda f: (f[0], -(f[1] - f[0]))):
-        if kept and start < kept[-1][1]:
-            continue
-        kept.append((start, end, name))
-    return kept
-
-
-def find_regions(sentence: str) -> list[tuple[int, int, str]]:
-    """Regions and countries of a sentence, by the gazetteer (canonical Russian names).
-
-    natasha tags places too, but also Russian towns and the odd product adjective; a destination
-    must be a place the vocabulary knows, so its canonical name and ISO code are reliable.
-    """
-    found = find_terms(REGION_TERMS, sentence) + find_terms(COUNTRY_TERMS, sentence)
-    return _non_overlapping(found)
-
-
-def _nearest_before(items: list[tuple[int, int, str]], position: int) -> str | None:
-    before = [item for item in items if item[0] < position]
-    return before[-1][2] if before else None
-
-
-def _clause(text: str, position: int) -> tuple[int, int]:
-    """Bounds of the clause around ``position``: commas (not decimal ones), semicolons, colons,
-    dashes and brackets end a clause."""
-    boundary = re.compile(r"(?<!\d),|,(?!\d)|;|:|\s[—–-]\s|\(|\)")
-    start = 0
-    for match in boundary.finditer(text, 0, position):
-        start = match.end()
-    after = boundary.search(text, position)
-    return start, after.start() if after else len(text)
-
-
-PLANNED = re.compile(
-    r"рассчитыва|планиру|намерен|собира|выйти на|в перспектив|в будущем|ведет переговор|"
-    r"посетил|делегаци"
-)
-EXCHANGE_RATE = re.compile(r"(?:курс\w*|доллар\w*|евро|юан\w*)\s+(?:\w+\s+){0,6}$")
-LEFT_NOUNS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
-    (re.compile(r"резидент"), "резидент", ()),
-    (re.compile(r"рабоч\w+ мест"), "место", ("рабочий",)),
-    (re.compile(r"компани"), "компания", ()),
-    (re.compile(r"площадок|площадки"), "площадка", ()),
-)
-
-
-# --------------------------------------------------------------------------- the whole article
-
-
-def extract_facts(
-    text: str, *, article: str = "", published: date | None = None, title: str | None = None
-) -> list[Fact]:
-    """All facts of an article's text, de-duplicated, in reading order."""
-    aliases = company_aliases((title or "") + "\n" + text)
-    main_subject, main_place, main_company = article_subjects(text, title or "", aliases)
-    sentences = split_sentences(text)
-    facts: list[Fact] = []
-    previous: Sentence | None = None
-    previous_period: tuple[date, date] | None = None
-    previous_export = False
-    previous_subjects: list[tuple[int, int, str, str]] = []
-    for sentence in sentences:
-        raw_lower = sentence.text.lower().replace("ё", "е")
-        lower = blank(ATTRIBUTION, raw_lower)
-        quantities = find_quantities(sentence.text)
-        regions = find_regions(sentence.text)
-        anaphoric = bool(ANAPHORA.match(sentence.text.strip()))
-        export_here = bool(CONTEXT["export"].search(lower)) or bool(
-            regions and WEAK_EXPORT.search(lower)
-        )
-        if not quantities and not (regions and (export_here or (anaphoric and previous_export))):
-            previous, previous_export, previous_period = (
-                sentence,
-                export_here,
-                russian_period(sentence.text, published),
-            )
-            previous_subjects = find_subjects(sentence.text, [])
-            continue
-        context = (
-            (blank(ATTRIBUTION, previous.text.lower()) + " ") if previous and anaphoric else ""
-        ) + lower
-        # natasha's NER is the costly part: it runs only where the gazetteers and quoted names
-        # leave a sentence with a figure but nobody it is about, and a name could be there.
-        subjects = find_subjects(sentence.text, [])
-        if not subjects and NAME_LIKE.search(sentence.text[1:]):
-            subjects = find_subjects(sentence.text, named_entities(sentence.text))
-        products = find_terms(PRODUCT_TERMS, sentence.text)
-        period = russian_period(sentence.text, published) or (
-            previous_period if anaphoric else None
-        )
-
-        # A sentence that says «площадки», «резидентов» speaks of the place; «компания», of the
-        # company; otherwise of whom the article is about.
-        default = main_subject
-        place_word, company_word = GENERIC_PLACE.search(lower), GENERIC_COMPANY.search(lower)
-        if (
-            place_word
-            and main_place
-            and (not company_word or place_word.start() < company_word.start())
-        ):
-            default = main_place
-        elif company_word and main_company:
-            default = main_company
-
-        def subject_at(
-            position: int,
-            _subjects=subjects,
-            _anaphoric=anaphoric,
-            _previous=previous_subjects,
-            _default=default,
-        ) -> str | None:
-            return subject_for(position, _subjects, _previous if _anaphoric else [], _default)
-
-        used: set[int] = set()
-        if export_here or (anaphoric and previous_export):
-            for start, end, region in regions:
-                clause = _clause(lower, start)
-                if PLANNED.search(lower[clause[0] : clause[1]]):
-                    continue
-                count = None
-                for index, q in enumerate(quantities):
-                    if q.noun in ("страна", "государство") and 0 <= start - q.end <= 2:
-                        count, used = q.value, used | {index}
-                in_clause = [p for p in products if clause[0] <= p[0] < clause[1]]
-                if not in_clause and re.match(r"\s*[—–-]\s", lower[clause[1] : clause[1] + 3]):
-                    following = _clause(lower, clause[1] + 3)  # «в Казахстан — светильники»
-                    in_clause = [p for p in products if following[0] <= p[0] < following[1]]
-                product = (in_clause[0][2] if in_clause else _nearest_before(products, start)) or (
-                    products[0][2] if len(products) == 1 else None
-                )
-                facts.append(Fact(
-                    article, "export_destination", count, None, "exact", *(period or (None, None)),
-                    subject_at(start), region, region_code(region), product,
-                    sentence.text.strip(), sentence.start + start, sentence.start + end,
-                    "destination",
-                ))  # fmt: skip
-
-        for index, q in enumerate(quantities):
-            if index in used:
-                continue
-            if q.unit == "RUB" and EXCHANGE_RATE.search(lower[max(0, q.start - 60) : q.start]):
-                continue  # «курс доллара превысил 97 рублей»
-            q = _with_left_noun(q, lower)
-            clause = _clause(lower, q.start)
-            decided = classify(q, lower, context, lower[clause[0] : clause[1]])
-            if decided is None:
-                continue
-            metric, value = decided
-            flow = metric in FLOW_METRICS
-            product = region = None
-            if metric in ("export_share", "export_volume"):
-                after = sorted(
-                    [(p[0], "product", p[2]) for p in products if p[0] > q.start]
-                    + [(r[0], "region", r[2]) for r in regions if r[0] > q.start]
-                )
-                if after and after[0][1] == "region":
-                    region = after[0][2]
-                elif after:
-                    product = after[0][2]
-                elif metric == "export_share" and (
-                    near := [r for r in regions if clause[0] - 40 <= r[0] < q.start]
-                ):
-                    region = near[-1][2]  # «на Малайзию — менее 15%»
-                elif len(products) == 1:
-                    product = products[0][2]
-            elif metric in ("export_growth", "export_countries", "revenue", "output_growth"):
-                named = {p[2] for p in products}
-                product = named.pop() if len(named) == 1 else None
-            start, end = sentence.start + q.start, sentence.start + q.end
-            facts.append(Fact(
-                article, metric, value, METRIC_UNITS[metric], q.qualifier,
-                *((period or (None, None)) if flow else (None, None)),
-                subject_at(q.start), region, region_code(region), product,
-                sentence.text.strip(), start, end, q.rule,
-                None if flow else russian_target_year(sentence.text),
-            ))  # fmt: skip
-        previous, previous_export, previous_subjects = sentence, export_here, subjects
-        previous_period = period
-    facts = [
-        replace(f, subject=aliases.get(f.subject, f.subject)) if f.subject else f for f in facts
-    ]
-    return deduplicate(facts)
+def _foreign_place_in(reading: Reading, start: int, end: int) -> bool:
+    return any(start <= p[0] < end for p in reading.places)
 
 
 def _with_left_noun(q: Quantity, text: str) -> Quantity:
-    """A bare number («превышает 240», «являются 19 из них») takes the counted noun on its left."""
+    """A bare number («превышает 240», «около 90 из них являются резидентами») takes the counted
+    noun on its left, or «резидент» when residents follow."""
     if q.noun or q.unit or q.kind != "number":
         return q
     left = text[max(0, q.start - 60) : q.start]
@@ -387,21 +399,174 @@ def _with_left_noun(q: Quantity, text: str) -> Quantity:
         for match in pattern.finditer(left):
             if best is None or match.start() > best[0]:
                 best = (match.start(), noun, words)
-    if best is None and re.match(
-        r"\s*(?:из них\s+)?(?:\w+\s+){0,2}статус\w* резидент", text[q.end : q.end + 50]
-    ):
+    if RESIDENT_AFTER.match(text[q.end : q.end + 50]):
         best = (0, "резидент", ())
     if best is None:
         return q
-    return Quantity(
-        q.start,
-        q.end,
-        q.value,
-        q.kind,
-        q.unit,
-        q.qualifier,
-        best[1],
-        (*best[2], best[1]),
-        q.preposition,
-        q.rule + "_left",
-    )
+    return q.but(noun=best[1], noun_words=(*best[2], best[1]), rule=q.rule + "_left")
+
+
+def _qualifier(q: Quantity, text: str) -> str:
+    """«до X» after a verb of growth is the new value itself, not a ceiling."""
+    if q.qualifier == "under" and RISE_TO.search(text[max(0, q.start - 80) : q.start]):
+        return "exact"
+    return q.qualifier
+
+
+# --------------------------------------------------------------------------- the whole article
+
+
+@dataclass
+class _Article:
+    """What the reader knows of the article so far."""
+
+    article: str
+    published: date | None
+    main_subject: str | None
+    main_place: str | None
+    main_company: str | None
+    previous: Reading | None = None
+    previous_period: Period | None = None
+    previous_subjects: list[tuple[int, int, str, str]] | None = None
+
+
+def extract_facts(
+    text: str, *, article: str = "", published: date | None = None, title: str | None = None
+) -> list[Fact]:
+    """All facts of an article's text, de-duplicated, in reading order."""
+    aliases = company_aliases((title or "") + "\n" + text)
+    state = _Article(article, published, *article_subjects(text, title or "", aliases))
+    facts: list[Fact] = []
+    for sentence in split_sentences(text):
+        facts += _sentence_facts(Reading.of(sentence), state)
+    facts = [
+        replace(f, subject=aliases.get(f.subject, f.subject)) if f.subject else f for f in facts
+    ]
+    return deduplicate(facts)
+
+
+def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
+    """The facts of one sentence; updates ``state`` with what the sentence said."""
+    sentence = reading.sentence
+    previous = state.previous
+    anaphoric = bool(ANAPHORA.match(sentence.text.strip()))
+    if previous is not None and (anaphoric or CONTINUES.match(sentence.text.strip())):
+        reading.context_family = previous.family
+    export_here = reading.exporting()
+    previous_export = previous is not None and previous.exporting()
+    places_exported = reading.places and (export_here or (anaphoric and previous_export))
+    period = russian_period(sentence.text, state.published)
+    if not reading.quantities and not places_exported:
+        state.previous, state.previous_period = reading, period
+        state.previous_subjects = find_subjects(sentence.text, [])
+        return []
+    period = period or (state.previous_period if anaphoric else None)
+    # natasha's NER is the costly part: it runs only where the gazetteers and quoted names
+    # leave a sentence with a figure but nobody it is about, and a name could be there.
+    subjects = find_subjects(sentence.text, [])
+    if not subjects and NAME_LIKE.search(sentence.text[1:]):
+        subjects = find_subjects(sentence.text, named_entities(sentence.text))
+    default = _default_subject(reading.lower, state)
+    earlier = (state.previous_subjects or []) if anaphoric else []
+
+    def subject_at(position: int) -> str | None:
+        return subject_for(position, subjects, earlier, default)
+
+    facts: list[Fact] = []
+    used: set[int] = set()
+    if places_exported:
+        facts += _destination_facts(reading, state.article, period, subject_at, used)
+    for index, q in enumerate(reading.quantities):
+        if index in used:
+            continue
+        q = _with_left_noun(q, reading.lower)
+        decided = classify(q, reading)
+        if decided is None:
+            continue
+        metric, value = decided
+        flow = metric in FLOW_METRICS
+        region, product = _place_and_product(metric, q, reading)
+        facts.append(Fact(
+            state.article, metric, value, METRIC_UNITS[metric], _qualifier(q, reading.lower),
+            *((period or (None, None)) if flow else (None, None)),
+            subject_at(q.start), region, region_code(region), product,
+            sentence.text.strip(), sentence.start + q.start, sentence.start + q.end, q.rule,
+            None if flow else russian_target_year(sentence.text),
+        ))  # fmt: skip
+    state.previous, state.previous_period, state.previous_subjects = reading, period, subjects
+    return facts
+
+
+def _default_subject(lower: str, state: _Article) -> str | None:
+    """A sentence that says «площадки», «резидентов» speaks of the place; «компания», of the
+    company; otherwise of whom the article is about."""
+    place_word, company_word = GENERIC_PLACE.search(lower), GENERIC_COMPANY.search(lower)
+    if (
+        place_word
+        and state.main_place
+        and (not company_word or place_word.start() < company_word.start())
+    ):
+        return state.main_place
+    if company_word and state.main_company:
+        return state.main_company
+    return state.main_subject
+
+
+def _destination_facts(
+    reading: Reading, article: str, period: Period | None, subject_at, used: set[int]
+) -> list[Fact]:
+    """One ``export_destination`` per place the sentence exports to, with its product."""
+    facts = []
+    lower, products = reading.lower, reading.products
+    for start, end, region in reading.places:
+        clause = reading.clause(start)
+        if PLANNED.search(lower[max(0, clause[0] - 30) : clause[1]]):
+            continue
+        count = None
+        for index, q in enumerate(reading.quantities):
+            if q.noun in ("страна", "государство") and 0 <= start - q.end <= 2:
+                count = q.value
+                used.add(index)
+        in_clause = [p for p in products if clause[0] <= p[0] < clause[1]]
+        if not in_clause and re.match(r"\s*[—–-]\s", lower[clause[1] : clause[1] + 3]):
+            following = reading.clause(clause[1] + 3)  # «в Казахстан — светильники»
+            in_clause = [p for p in products if following[0] <= p[0] < following[1]]
+        before = [p for p in products if p[0] < start]
+        product = (in_clause[0][2] if in_clause else (before[-1][2] if before else None)) or (
+            products[0][2] if len(products) == 1 else None
+        )
+        sentence = reading.sentence
+        facts.append(Fact(
+            article, "export_destination", count, None, "exact", *(period or (None, None)),
+            subject_at(start), region, region_code(region), product, sentence.text.strip(),
+            sentence.start + start, sentence.start + end, "destination",
+        ))  # fmt: skip
+    return facts
+
+
+def _place_and_product(metric: str, q: Quantity, reading: Reading) -> tuple[str | None, ...]:
+    """The region and product a figure is about, where the sentence ties one to it."""
+    products, places = reading.products, reading.places
+    if metric in ("export_share", "export_volume"):
+        after = sorted(
+            [(p[0], "product", p[2]) for p in products if p[0] > q.start]
+            + [(r[0], "region", r[2]) for r in places if r[0] > q.start]
+        )
+        if after and after[0][1] == "region":
+            return after[0][2], None
+        if after:
+            return None, after[0][2]
+        clause_start = reading.clause(q.start)[0]
+        near = [r for r in places if clause_start - 40 <= r[0] < q.start]
+        if metric == "export_share" and near:
+            return near[-1][2], None  # «на Малайзию — менее 15%»
+        if len(products) == 1:
+            return None, products[0][2]
+        return None, None
+    if metric in ("export_growth", "export_countries", "revenue", "output_growth"):
+        named = {p[2] for p in products}
+        return None, (named.pop() if len(named) == 1 else None)
+    return None, None
+
+
+__all__ = ["Reading", "classify", "extract_facts"]
