@@ -17,6 +17,7 @@ regions and blocs are :mod:`extract.places`. The rules, with examples: docs/fact
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 from extract.articles import Article
@@ -34,9 +35,33 @@ LANGUAGES: dict[str, Extractor] = {"ru": russian.extract_facts, "en": english.ex
 def facts_in(
     text: str, *, article: str, published: date | None, title: str | None, language: str = "ru"
 ) -> list[Fact]:
-    """The facts of an article's text in ``language`` ("ru" or "en"), de-duplicated, in order."""
+    """The facts of an article in ``language`` ("ru" or "en"), de-duplicated, in reading order.
+
+    A headline often states a figure the text does not repeat («увеличили экспорт на треть»):
+    facts of the title that the text does not state come first, with an empty span at 0 (the
+    title is not part of ``text``) and their rule marked ``_title``.
+    """
     extract = LANGUAGES.get(language, russian.extract_facts)
-    return extract(text, article=article, published=published, title=title)
+    facts = extract(text, article=article, published=published, title=title)
+    if not title or not title.strip() or text.lstrip().startswith(title.strip()):
+        return facts
+    headline = [
+        replace(fact, char_start=0, char_end=0, rule=f"{fact.rule}_title")
+        for fact in extract(title, article=article, published=published, title=title)
+        if not any(_restates(fact, said) for said in facts)
+    ]
+    return headline + facts
+
+
+def _restates(headline: Fact, said: Fact) -> bool:
+    """Whether a headline's figure is one the text states: the same value and unit (the text's
+    reading of it wins), or a rounded one («почти на 50%» for 48,9%)."""
+    if headline.metric == "export_destination" or said.metric == "export_destination":
+        return headline.metric == said.metric and headline.region == said.region
+    if headline.unit != said.unit or headline.value is None or said.value is None:
+        return False
+    tolerance = 0.05 if headline.qualifier != "exact" else 0.001
+    return abs(headline.value - said.value) <= tolerance * max(abs(said.value), 1e-9)
 
 
 def extract_facts(
