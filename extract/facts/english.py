@@ -187,7 +187,8 @@ DECLINE_AFTER = re.compile(r"^\s*(?:decrease|decline|drop|fall|lower|less|down)\
 CONTEXT: dict[str, re.Pattern[str]] = {
     "export": re.compile(
         r"export|abroad|overseas|foreign\s+(?:markets?|buyers|customers|sales)|shipments?|"
-        r"shipped|deliveries\s+to|sold\s+to|supplied\s+to|outside\s+russia|"
+        r"shipped|deliveries|supplies\s+(?:to|abroad|grew|rose|increased)|sold\s+to|supplied\s+to|"
+        r"outside\s+russia|"
         r"(?:buyers|customers|clients)\s+(?:in|from|abroad)",
         re.I,
     ),
@@ -204,6 +205,18 @@ CONTEXT: dict[str, re.Pattern[str]] = {
         re.I,
     ),
 }
+# Words that speak of exports only when a foreign place is named in the same sentence.
+WEAK_EXPORT = re.compile(
+    r"\b(?:purchased|bought|sold|used|in\s+demand|popular)\s+in\b|\bmarkets?\s+(?:of|in)\b|"
+    r"\b(?:buyers|customers|clients|consumers|partners)\b|\bdestinations?\b",
+    re.I,
+)
+# Places that are not (yet) destinations: plans, contacts, visits, imports.
+PLANNED = re.compile(
+    r"\b(?:plan|plans|planned|planning|intends?|aims?|hopes?|expects?|contacts?|developing|"
+    r"negotiat\w*|talks|visit\w*|delegation|exhibition|fair|import\w*|from\s+(?:china|abroad))\b",
+    re.I,
+)
 PRODUCT_METRICS = frozenset({"export_volume", "export_growth", "export_countries", "revenue",
                              "revenue_growth", "output_growth"})  # fmt: skip
 GROWTH_METRICS = {"export": "export_growth", "revenue": "revenue_growth",
@@ -630,7 +643,9 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
     regions, products = find_regions(raw), find_products(raw)
     subjects = _subjects(raw, reader.organisations, reader.last_org)
     anaphoric = bool(ANAPHORA.match(raw))
-    export_here = CONTEXT["export"].search(text) is not None
+    export_here = CONTEXT["export"].search(text) is not None or bool(
+        regions and WEAK_EXPORT.search(text)
+    )
     period = english_period(raw, reader.published) or reader.period
     target = english_target_year(raw)
     national = bool(NATIONAL.search(raw))
@@ -661,6 +676,9 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
     used: set[int] = set()
     if export_here or (reader.export and anaphoric):
         for place in regions:
+            bounds = _clause(raw, place[0])
+            if PLANNED.search(raw[max(0, bounds[0] - 40) : bounds[1]]):
+                continue  # a market in view, a delegation, an import
             count = None
             for index, q in enumerate(quantities):  # «to five countries of South-East Asia»
                 if q.noun == "country" and COUNT_OF_PLACE.match(raw[q.end : place[0]]):
