@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -223,14 +224,15 @@ class Reading:
             [m.span() for m in _BOUNDARY.finditer(lower)],
         )
 
-    def family_at(self, position: int) -> str | None:
-        """The metric family whose keyword stands nearest before ``position``, else after it."""
-        ends = [end for _, end, _ in self.keywords]
-        index = bisect_right(ends, position)
-        before = [k for k in self.keywords[:index] if k[1] <= position]
+    def family_at(self, position: int, among: Collection[str] = ()) -> str | None:
+        """The metric family whose keyword stands nearest before ``position``, else after it
+        (only the families ``among``, when given)."""
+        keywords = [k for k in self.keywords if k[2] in among] if among else self.keywords
+        ends = [end for _, end, _ in keywords]
+        before = keywords[: bisect_right(ends, position)]
         if before:
             return max(before, key=lambda k: k[1])[2]
-        after = [k for k in self.keywords if k[0] >= position]
+        after = [k for k in keywords if k[0] >= position]
         return after[0][2] if after else None
 
     @property
@@ -295,6 +297,7 @@ def _money(q: Quantity, reading: Reading, family: str | None) -> object:
         return _NOT_MINE
     if q.unit != "RUB" or EXCHANGE_RATE.search(reading.lower[max(0, q.start - 60) : q.start]):
         return None  # «курс доллара превысил 97 рублей»
+    family = reading.family_at(q.start, among=MONEY_METRICS) or family
     start, end = reading.clause(q.start)
     clause = reading.lower[start:end]
     if family == "revenue" and SHIPPING.search(clause) and _foreign_place_in(reading, start, end):
