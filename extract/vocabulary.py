@@ -1,6 +1,7 @@
-"""The fact vocabulary: the one place that knows metrics, units, qualifiers, subjects, regions
-and products. Extraction, the evaluation harness and the dbt tests all follow these names
-(DESIGN.md, "Fact vocabulary"; docs/facts.md for the annotation rules)."""
+"""The fact vocabulary: the one place that knows metrics, units, qualifiers, subjects and
+products. Extraction, the evaluation harness and the dbt tests all follow these names
+(docs/facts.md has the annotation rules). Countries, regions and blocs are the gazetteer of
+:mod:`extract.facts.places`."""
 
 from __future__ import annotations
 
@@ -103,66 +104,6 @@ PRODUCT_TERMS = _terms(
     ]
 )
 """Product categories, canonical names in Russian."""
-
-# Regions that NER does not tag or tags inconsistently; countries come from natasha's NER too.
-REGION_TERMS = _terms(
-    [
-        ("Юго-Восточная Азия", r"юго-восточн\w* ази"),
-        ("Северная Америка", r"северн\w* америк"),
-        ("Латинская Америка", r"латинск\w* америк"),
-        ("Западная Европа", r"западн\w* европ"),
-        ("Восточная Европа", r"восточн\w* европ"),
-        ("Ближний Восток", r"ближн\w* восток"),
-        ("Центральная Азия", r"центральн\w* ази"),
-        ("СНГ", r"\bснг\b|содружеств\w* независим"),
-        ("ЕАЭС", r"\bеаэс\b|евразийск\w* экономическ\w* союз"),
-        ("постсоветское пространство", r"постсоветск"),
-        ("Африка", r"\bафрик"),
-        ("Европа", r"\bевроп"),
-        ("Азия", r"\bази[июяей]\b"),
-    ]
-)
-
-COUNTRIES: dict[str, tuple[str, str]] = {
-    # name (nominative): (ISO 3166 alpha-2, regex over lower-cased text)
-    "Индия": ("IN", r"\bинди[яиюе]"),
-    "Китай": ("CN", r"\bкита[йяюе]|\bкнр\b"),
-    "Казахстан": ("KZ", r"казахстан"),
-    "Беларусь": ("BY", r"беларус|белорусси"),
-    "Узбекистан": ("UZ", r"узбекистан"),
-    "Киргизия": ("KG", r"киргиз|кыргыз"),
-    "Армения": ("AM", r"армени"),
-    "Азербайджан": ("AZ", r"азербайджан"),
-    "Таджикистан": ("TJ", r"таджикистан"),
-    "Турция": ("TR", r"турци"),
-    "Вьетнам": ("VN", r"вьетнам"),
-    "Индонезия": ("ID", r"индонези"),
-    "Малайзия": ("MY", r"малайзи"),
-    "Таиланд": ("TH", r"таиланд"),
-    "Египет": ("EG", r"египт|египет"),
-    "ОАЭ": ("AE", r"\bоаэ\b|эмират"),
-    "Иран": ("IR", r"\bиран"),
-    "Германия": ("DE", r"германи"),
-    "Италия": ("IT", r"итали"),
-    "Франция": ("FR", r"франци"),
-    "Швейцария": ("CH", r"швейцари"),
-    "США": ("US", r"\bсша\b|соединенн\w* штат"),
-    "Бразилия": ("BR", r"бразили"),
-    "Сербия": ("RS", r"серби"),
-    "Монголия": ("MN", r"монголи"),
-    "Саудовская Аравия": ("SA", r"саудовск"),
-    "Южная Корея": ("KR", r"южн\w* коре"),
-    "Япония": ("JP", r"япони"),
-}
-COUNTRY_TERMS = _terms([(name, pattern) for name, (_, pattern) in COUNTRIES.items()])
-
-
-def region_code(region: str | None) -> str | None:
-    """ISO 3166 alpha-2 code of a country name, None for macro-regions."""
-    if region is None:
-        return None
-    entry = COUNTRIES.get(region)
-    return entry[0] if entry else None
 
 
 def find_terms(terms: tuple[Term, ...], text: str) -> list[tuple[int, int, str]]:

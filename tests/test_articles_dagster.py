@@ -202,8 +202,10 @@ def test_articles_job_builds_on_a_fresh_warehouse(
     shutil.copy(PROJECT_ROOT / "data" / "articles" / "alabushevo_jewelry_2025.html", inbox)
     monkeypatch.setenv("TPW_ARTICLES_DIR", str(inbox))
     with dg.DagsterInstance.get() as instance:
-        result = defs().resolve_job_def("articles_job").execute_in_process(
-            instance=instance, raise_on_error=False
+        result = (
+            defs()
+            .resolve_job_def("articles_job")
+            .execute_in_process(instance=instance, raise_on_error=False)
         )
     assert result.success
     conn = duckdb.connect(str(warehouse_env["warehouse"]), read_only=True)

@@ -11,7 +11,7 @@ from extract.articles import read_path
 from extract.evaluation import DEFAULT_CORPUS, DEFAULT_GOLD, load_gold, matches
 from extract.facts.english import extract_facts as extract_english_facts
 from extract.facts.periods import english_period as find_period
-from extract.vocabulary import COUNTRIES, METRIC_UNITS, PRODUCT_TERMS, REGION_TERMS
+from extract.vocabulary import METRIC_UNITS, PRODUCT_TERMS
 
 PUBLISHED = date(2024, 8, 20)
 
@@ -326,8 +326,6 @@ def test_products(sentence: str, product: str) -> None:
 def test_names_are_the_vocabulary_names() -> None:
     from extract.facts import english as facts_en
 
-    regions = {term.name for term in REGION_TERMS} | set(COUNTRIES)
-    assert {name for name, _ in facts_en.REGIONS} <= regions
     assert {name for name, _ in facts_en.PRODUCTS} <= {term.name for term in PRODUCT_TERMS}
 
 

@@ -114,7 +114,9 @@ def test_a_two_month_range_is_a_handful_of_requests(
         r"in force 2020-06-01\.\.2020-07-31\)",
         out,
     ), out
-    assert re.search(r"\] Bank of Russia metal prices: done in [\d.]+ s \(61 days, 1 request, ", out)
+    assert re.search(
+        r"\] Bank of Russia metal prices: done in [\d.]+ s \(61 days, 1 request, ", out
+    )
     assert re.search(r"\] dbt build: done in [\d.]+ s \(\d+ tests, 0 failed, 0 warned\)", out), out
     table = out[out.index("\nstep ") + 1 :].splitlines()
     assert table[0].split() == ["step", "seconds", "days", "requests", "rows", "result"]

@@ -112,7 +112,9 @@ def test_spans_point_at_the_quantity() -> None:
         ("Здесь работает тысяча компаний.", 1000, None, "exact"),
     ],
 )
-def test_a_scale_word_alone_is_the_number(sentence: str, value: float, unit: str | None, qualifier: str) -> None:
+def test_a_scale_word_alone_is_the_number(
+    sentence: str, value: float, unit: str | None, qualifier: str
+) -> None:
     quantity = only(sentence)
     assert (quantity.value, quantity.unit, quantity.qualifier) == (value, unit, qualifier)
 

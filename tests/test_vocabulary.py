@@ -7,15 +7,13 @@ import typing
 import yaml
 
 from extract.articles import QuarantineReason
-from extract.facts.russian import find_regions
+from extract.facts.russian import destinations_named
 from extract.vocabulary import (
-    COUNTRIES,
     FLOW_METRICS,
     METRIC_UNITS,
     PRODUCT_TERMS,
     QUALIFIERS,
     find_terms,
-    region_code,
 )
 from tests.conftest import PROJECT_ROOT
 
@@ -37,12 +35,10 @@ def test_dbt_vocabulary_matches_the_python_one() -> None:
 def test_gazetteers_find_declined_forms() -> None:
     text = "Поставки в страны Юго-Восточной Азии, в Индию, Китае и СНГ; литий-ионных аккумуляторов"
     # «Азия» inside «Юго-Восточной Азии» is dropped: the longest place wins
-    assert [name for _, _, name in find_regions(text)] == [
+    assert [name for _, _, name in destinations_named(text)] == [
         "Юго-Восточная Азия",
         "Индия",
         "Китай",
         "СНГ",
     ]
     assert {name for _, _, name in find_terms(PRODUCT_TERMS, text)} == {"литий-ионные батареи"}
-    assert region_code("Индия") == "IN" and region_code("СНГ") is None
-    assert all(len(code) == 2 and code.isupper() for code, _ in COUNTRIES.values())

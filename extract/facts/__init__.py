@@ -11,7 +11,7 @@ One package, read top to bottom:
   quantities in :mod:`~extract.facts.russian_numbers`, names in :mod:`~extract.facts.russian_names`.
 
 The fact vocabulary (metrics, units, products, subjects) is :mod:`extract.vocabulary`; countries,
-regions and blocs are :mod:`extract.places`. The rules, with examples: docs/facts.md.
+regions and blocs are :mod:`extract.facts.places`. The rules, with examples: docs/facts.md.
 """
 
 from __future__ import annotations

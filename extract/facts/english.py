@@ -17,8 +17,9 @@ from datetime import date
 from extract.facts.dedupe import deduplicate
 from extract.facts.model import Fact, Quantity, Sentence
 from extract.facts.periods import english_period, english_target_year
+from extract.facts.places import find_places, region_code
 from extract.facts.sentences import blank, split_sentences
-from extract.vocabulary import COUNTRIES, FLOW_METRICS, METRIC_UNITS, ZONE, region_code
+from extract.vocabulary import FLOW_METRICS, METRIC_UNITS, ZONE
 
 # --------------------------------------------------------------------------- numbers
 
@@ -292,55 +293,6 @@ ANAPHORA = re.compile(
     re.I,
 )
 
-REGIONS: list[tuple[str, re.Pattern[str]]] = [
-    (name, re.compile(pattern))
-    for name, pattern in (
-        ("Юго-Восточная Азия", r"(?i:\bsouth[\s-]?east(?:ern)?\s+asia)"),
-        ("Северная Америка", r"(?i:\bnorth\s+america)"),
-        ("Латинская Америка", r"(?i:\blatin\s+america)"),
-        ("Западная Европа", r"(?i:\bwestern\s+europe)"),
-        ("Восточная Европа", r"(?i:\beastern\s+europe)"),
-        ("Ближний Восток", r"(?i:\bmiddle\s+east)"),
-        ("Центральная Азия", r"(?i:\bcentral\s+asia)"),
-        ("СНГ", r"\bCIS\b|(?i:commonwealth\s+of\s+independent\s+states)"),
-        ("ЕАЭС", r"\bEA?EU\b|(?i:eurasian\s+economic\s+union)"),
-        ("постсоветское пространство", r"(?i:\bpost-soviet|\bformer\s+soviet)"),
-        ("Африка", r"(?i:\bafrica\b)"),
-        ("Европа", r"(?i:\beurope\b)"),
-        ("Азия", r"(?i:\basia\b)"),
-        ("Индия", r"(?i:\bindia\b)"),
-        ("Китай", r"(?i:\bchina\b)|\bPRC\b"),
-        ("Казахстан", r"(?i:\bkazakhstan)"),
-        ("Беларусь", r"(?i:\bbelarus)"),
-        ("Узбекистан", r"(?i:\buzbekistan)"),
-        ("Киргизия", r"(?i:\bkyrgyzstan|\bkirghizia|\bkyrgyz\s+republic)"),
-        ("Армения", r"(?i:\barmenia\b)"),
-        ("Азербайджан", r"(?i:\bazerbaijan)"),
-        ("Таджикистан", r"(?i:\btajikistan)"),
-        ("Турция", r"(?i:\bturkey\b|\bt[üu]rkiye\b)"),
-        ("Вьетнам", r"(?i:\bviet\s?nam\b)"),
-        ("Индонезия", r"(?i:\bindonesia\b)"),
-        ("Малайзия", r"(?i:\bmalaysia\b)"),
-        ("Таиланд", r"(?i:\bthailand\b)"),
-        ("Египет", r"(?i:\begypt\b)"),
-        ("ОАЭ", r"\bUAE\b|(?i:\bunited\s+arab\s+emirates|\bemirates\b)"),
-        ("Иран", r"(?i:\biran\b)"),
-        ("Германия", r"(?i:\bgermany\b)"),
-        ("Италия", r"(?i:\bitaly\b)"),
-        ("Франция", r"(?i:\bfrance\b)"),
-        ("Швейцария", r"(?i:\bswitzerland\b)"),
-        ("США", r"\bUSA?\b(?!\$)|\bU\.S\.(?:A\.)?|(?i:\bunited\s+states\b)"),
-        ("Бразилия", r"(?i:\bbrazil\b)"),
-        ("Сербия", r"(?i:\bserbia\b)"),
-        ("Монголия", r"(?i:\bmongolia\b)"),
-        ("Саудовская Аравия", r"(?i:\bsaudi\s+arabia\b)"),
-        ("Южная Корея", r"(?i:\bsouth\s+korea\b|\brepublic\s+of\s+korea\b)"),
-        ("Япония", r"(?i:\bjapan\b)"),
-    )
-]
-"""English names of countries and regions, with their Russian names in extract.vocabulary."""
-assert all(name in COUNTRIES for name, _ in REGIONS[13:])
-
 PRODUCTS: list[tuple[str, re.Pattern[str]]] = [
     (name, re.compile(pattern, re.I))
     for name, pattern in (
@@ -376,9 +328,21 @@ def _find(terms: list[tuple[str, re.Pattern[str]]], text: str) -> list[tuple[int
     return kept
 
 
+_MARKET_AFTER = re.compile(
+    r"^\s+(?:\w+\s+)?(?:markets?|countries|buyers|customers|clients|partners|distributors)\b",
+    re.I,
+)
+
+
 def find_regions(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, Russian name)`` of every country or region named in ``text``."""
-    return _find(REGIONS, text)
+    """``(start, end, Russian name)`` of every country, region or bloc named in ``text`` that
+    could be a destination: Russia is not; an adjective only as a market ("Asian markets")."""
+    return [
+        (m.start, m.end, m.place.name)
+        for m in find_places(text)
+        if m.place.code != "RU"
+        and (not m.adjective or _MARKET_AFTER.match(text[m.end : m.end + 40]))
+    ]
 
 
 def find_products(text: str) -> list[tuple[int, int, str]]:

@@ -4,7 +4,7 @@ The pipeline per article: :func:`~extract.facts.sentences.split_sentences`; the 
 sentence (:mod:`extract.facts.russian_numbers`); each quantity's metric from its unit, counted noun
 and the words around it (:func:`classify`, a list of small rules); the period
 (:mod:`extract.facts.periods`); the subject (:mod:`extract.facts.russian_names`); destinations from
-the gazetteer of :mod:`extract.places` and products from :mod:`extract.vocabulary`.
+the gazetteer of :mod:`extract.facts.places` and products from :mod:`extract.vocabulary`.
 
 Everything a sentence says that the rules ask about (keywords of each metric family, clause
 bounds, places, products) is found once per sentence (:class:`Reading`), so that the work per
@@ -22,6 +22,7 @@ from datetime import date
 from extract.facts.dedupe import deduplicate
 from extract.facts.model import Fact, Quantity, Sentence, Span
 from extract.facts.periods import Period, russian_period, russian_target_year
+from extract.facts.places import PlaceMention, find_places, region_code
 from extract.facts.russian_names import (
     GENERIC_COMPANY,
     GENERIC_PLACE,
@@ -34,24 +35,6 @@ from extract.facts.russian_names import (
 )
 from extract.facts.russian_numbers import find_quantities
 from extract.facts.sentences import blank, split_sentences
-
-try:  # TEMPORARY until extract.places lands
-    from extract.places import find_places, region_code
-except ImportError:
-    from types import SimpleNamespace
-
-    from extract.vocabulary import COUNTRY_TERMS, REGION_TERMS, region_code
-
-    def find_places(text):
-        found = find_terms(REGION_TERMS, text) + find_terms(COUNTRY_TERMS, text)
-        kept = []
-        for start, end, name in sorted(found, key=lambda f: (f[0], -(f[1] - f[0]))):
-            if kept and start < kept[-1].end:
-                continue
-            kept.append(SimpleNamespace(start=start, end=end, place=SimpleNamespace(name=name)))
-        return kept
-
-
 from extract.vocabulary import FLOW_METRICS, METRIC_UNITS, PRODUCT_TERMS, find_terms
 
 # --------------------------------------------------------------------------- words
@@ -214,11 +197,7 @@ class Reading:
             sentence,
             lower,
             find_quantities(sentence.text) + _multiplying_verbs(lower),
-            [
-                (m.start, m.end, m.place.name)
-                for m in find_places(sentence.text)
-                if m.place.name not in NOT_DESTINATIONS
-            ],
+            destinations_named(sentence.text),
             find_terms(PRODUCT_TERMS, sentence.text),
             keywords,
             [m.span() for m in _BOUNDARY.finditer(lower)],
@@ -263,6 +242,28 @@ class Reading:
         if any(family == "export" for *_, family in self.keywords):
             return True
         return bool(self.places and WEAK_EXPORT.search(self.lower))
+
+
+# After a place's adjective, what makes it a market: «азиатские страны», «турецким партнерам».
+_MARKET_AFTER = re.compile(
+    r"^\s+(?:\w+\s+)?(?:рын|стран|государств|покупател|заказчик|партнер|компани|клиент|"
+    r"потребител|дистрибьютор|направлени)",
+    re.I,
+)
+
+
+def destinations_named(text: str) -> list[Span]:
+    """Countries, regions and blocs a sentence names that could be destinations: Russia is
+    not, and a place named by an adjective only as a market («европейский рынок»)."""
+    return [
+        (m.start, m.end, m.place.name)
+        for m in find_places(text)
+        if m.place.name not in NOT_DESTINATIONS and (not m.adjective or _is_market(m, text))
+    ]
+
+
+def _is_market(mention: PlaceMention, text: str) -> bool:
+    return bool(_MARKET_AFTER.match(text[mention.end : mention.end + 40]))
 
 
 def _multiplying_verbs(lower: str) -> list[Quantity]:

@@ -8,13 +8,20 @@ case («пяти», «двух тысяч», «полторы тысячи»), s
 «две трети», «70%»), multipliers («в 3,3 раза», «втрое», «вдвое», «+48,9%») and storey adjectives
 («семиэтажный комплекс» is one building). Dates, years, phone numbers, times, article and house
 numbers are skipped. Lemmas come from natasha's morphology (pymorphy2) over all parses.
+
+:func:`find_quantities` is a list of rules (:data:`RULES`), each a small function that reads the
+tokens from one index and says what it read and where reading goes on; a number is then followed
+by the rules of :data:`AFTER_NUMBER` (percent, «раза», unit, «трети», a span of time, the counted
+noun). Every rule looks at a few tokens around its own, so a sentence is read in time linear in its
+length, and at most :data:`MAX_QUANTITIES` quantities are read from one sentence piece.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from razdel import tokenize
 
@@ -127,15 +134,90 @@ NUMBERED = re.compile(  # starts a word: «доходом 12 млн» is not «�
 )
 
 
-@dataclass
+MAX_QUANTITIES = 64
+"""The most quantities read from one sentence piece (see :mod:`extract.facts.sentences`). A real
+sentence has a handful; a piece with more is a table or hostile input («123 123 123 ...»), and
+the cap bounds the work of every later step, which looks at the whole sentence per quantity."""
+
+_GROUP = re.compile(r"\d{3}(?:,\d+)?")  # «250», «250,5»: a group of thousands, maybe the last
+_GROUPED = re.compile(r"\d{1,3}(?:[\s\u00a0\u202f\u2009]\d{3})*")  # «1», «1 250»: takes a group
+_GLUE = frozenset(" \u00a0\u202f\u2009")  # the one space between groups
+_NTH = re.compile(r"(\d+)-?(?:й|я|е|го|ый|ая|ое)")  # «10-й»
+_EVERY = frozenset({"каждый"})
+_THIRDS = frozenset({"треть", "трети", "третью", "третей", "третям"})  # not «третий», «третьего»
+_LONE_SCALES = frozenset({"тысяча", "миллион", "миллиард"})
+_SCALE_ABBREVIATIONS = ("тыс", "млн", "млрд", "трлн")
+_PERCENT_WORDS = ("процент", "процента", "процентов")
+_TIMES_WORDS = ("раз", "раза")
+_SPANS_OF_TIME = frozenset({"год", "г", "час", "минута", "день", "неделя", "месяц", "лет", "раз"})
+
+
+@dataclass(frozen=True, slots=True)
 class _Token:
     text: str
     start: int
     stop: int
+    lower: str  # lower case, «ё» as «е»
 
-    @property
-    def lower(self) -> str:
-        return self.text.lower().replace("ё", "е")
+
+def _token(sentence: str, start: int, stop: int) -> _Token:
+    text = sentence[start:stop]
+    return _Token(text, start, stop, text.lower().replace("ё", "е"))
+
+
+def _tokens(sentence: str) -> list[_Token]:
+    """razdel's tokens; groups of three digits glued to a number by one space are one token
+    («1 250», «1 200 000», «1 250,5»: the last group may carry the decimals).
+
+    A growing number remembers whether it can take another group, so each token is looked at
+    once and a long run of glued groups costs linear time.
+    """
+    spans: list[tuple[int, int]] = []
+    takes_group = False  # the last span is a number that a further group joins
+    for token in tokenize(sentence):
+        if (
+            takes_group
+            and token.start - spans[-1][1] == 1
+            and sentence[spans[-1][1]] in _GLUE
+            and _GROUP.fullmatch(token.text)
+        ):
+            spans[-1] = (spans[-1][0], token.stop)
+            takes_group = "," not in token.text
+            continue
+        spans.append((token.start, token.stop))
+        takes_group = _GROUPED.fullmatch(token.text) is not None
+    return [_token(sentence, start, stop) for start, stop in spans]
+
+
+def _skipped(sentence: str, tokens: list[_Token]) -> list[bool]:
+    """Which tokens start inside a phone number, a date or a time: one pass, in order."""
+    spans = sorted(m.span() for pattern in (PHONE, DATE) for m in pattern.finditer(sentence))
+    flags: list[bool] = []
+    k, reach = 0, -1  # spans[:k] start at or before the token; reach is their furthest end
+    for token in tokens:
+        while k < len(spans) and spans[k][0] <= token.start:
+            reach = max(reach, spans[k][1])
+            k += 1
+        flags.append(token.start < reach)
+    return flags
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A sentence being read: its tokens, and which of them are in a phone number or a date."""
+
+    sentence: str
+    tokens: list[_Token]
+    skipped: list[bool]
+
+    @classmethod
+    def of(cls, sentence: str) -> _Text:
+        tokens = _tokens(sentence)
+        return cls(sentence, tokens, _skipped(sentence, tokens))
+
+    def lower(self, i: int) -> str | None:
+        """Token ``i`` in lower case, None past the end."""
+        return self.tokens[i].lower if i < len(self.tokens) else None
 
 
 @lru_cache(maxsize=1)
@@ -157,7 +239,7 @@ def lemmas(word: str) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _has_lemma(word: str, table: dict) -> str | None:
+def _has_lemma(word: str, table: Collection[str]) -> str | None:
     for lemma, _ in lemmas(word):
         if lemma in table:
             return lemma
@@ -168,38 +250,11 @@ def _pos(word: str) -> set[str]:
     return {pos for _, pos in lemmas(word)}
 
 
-def _tokens(sentence: str) -> list[_Token]:
-    tokens = [_Token(t.text, t.start, t.stop) for t in tokenize(sentence)]
-    merged: list[_Token] = []
-    for token in tokens:
-        previous = merged[-1] if merged else None
-        # "1 250", "1 200 000", "1 250,5": a group of three digits (the last one may carry the
-        # decimals) glued to a number by one space.
-        if (
-            previous is not None
-            and re.fullmatch(r"\d{3}(?:,\d+)?", token.text)
-            and re.fullmatch(r"\d{1,3}(?:[\s\u00a0\u202f\u2009]\d{3})*", previous.text)
-            and sentence[previous.stop : token.start] in (" ", "\u00a0", "\u202f", "\u2009")
-        ):
-            merged[-1] = _Token(sentence[previous.start : token.stop], previous.start, token.stop)
-            continue
-        merged.append(token)
-    return merged
-
-
 def _parse_digits(text: str) -> float | None:
     cleaned = re.sub(r"[\s\u00a0\u202f\u2009]", "", text)
     if re.fullmatch(r"\d+(?:[.,]\d+)?", cleaned):
         return float(cleaned.replace(",", "."))
     return None
-
-
-def _skip_spans(sentence: str) -> list[tuple[int, int]]:
-    return [m.span() for pattern in (PHONE, DATE) for m in pattern.finditer(sentence)]
-
-
-def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start <= position < end for start, end in spans)
 
 
 def _qualifier(sentence: str, start: int) -> tuple[str, str | None]:
@@ -343,8 +398,10 @@ def _collective(tokens: list[_Token], i: int, sentence: str) -> float | None:
     return None
 
 
+# Matched at the position after «р» (not on a slice of the rest of the sentence, which would cost
+# the sentence's length per number); case-insensitive as the lower-cased slice was.
 _COMPARATIVE_AFTER = re.compile(
-    r"^\.?\s*(?:$|больше|меньше|выше|ниже|превыш|по сравнению|чем|против)"
+    r"\.?\s*(?:$|больше|меньше|выше|ниже|превыш|по сравнению|чем|против)", re.IGNORECASE
 )
 
 
@@ -352,279 +409,12 @@ def _times_abbreviation(sentence: str, tokens: list[_Token], j: int) -> bool:
     """«в 3,2 р. больше»: «р.» is «раза» after «в» and before a comparison (else roubles)."""
     before = sentence[max(0, tokens[j - 1].start - 3) : tokens[j - 1].start].lower()
     return bool(re.search(r"(?:^|\s)в\s+$", before)) and bool(
-        _COMPARATIVE_AFTER.match(sentence[tokens[j].stop :].lower())
+        _COMPARATIVE_AFTER.match(sentence, tokens[j].stop)
     )
 
 
 def _singular(word: str) -> bool:
     return any("sing" in str(p.tag) for p in _morph().parse(word.lower()))
-
-
-def find_quantities(sentence: str) -> list[Quantity]:
-    """Every quantity in ``sentence``, left to right."""
-    tokens = _tokens(sentence)
-    skip = _skip_spans(sentence)
-    found: list[Quantity] = []
-    i = 0
-    n = len(tokens)
-    while i < n:
-        token = tokens[i]
-        word = token.lower
-        start = token.start
-        value: float | None = None
-        rule = ""
-        j = i + 1
-
-        if _inside(start, skip):
-            i += 1
-            continue
-
-        # «+48,9%» growth written with a sign
-        if word == "+" and i + 2 < n and tokens[i + 2].text == "%":
-            number = _parse_digits(tokens[i + 1].text)
-            if number is not None:
-                found.append(
-                    _make(
-                        sentence,
-                        start,
-                        tokens[i + 2].stop,
-                        1 + number / 100,
-                        "multiplier",
-                        None,
-                        None,
-                        (),
-                        "plus_percent",
-                    )
-                )
-                i += 3
-                continue
-
-        # вдвое, втрое
-        if word in ADVERB_MULTIPLIERS:
-            found.append(
-                _make(
-                    sentence,
-                    start,
-                    token.stop,
-                    ADVERB_MULTIPLIERS[word],
-                    "multiplier",
-                    None,
-                    None,
-                    (),
-                    "adverb_multiplier",
-                )
-            )
-            i += 1
-            continue
-
-        # «семиэтажный комплекс»: one building
-        if STOREY_PREFIX.match(word):
-            noun, words, k = _noun_after(tokens, i + 1)
-            if noun in BUILDING_NOUNS:
-                found.append(
-                    _make(
-                        sentence,
-                        start,
-                        tokens[k - 1].stop,
-                        1,
-                        "number",
-                        None,
-                        noun,
-                        words,
-                        "storeys",
-                    )
-                )
-                i = k
-                continue
-
-        # «каждый седьмой резидент», «каждый 10-й»
-        if _has_lemma(word, {"каждый": 1}) and i + 1 < n:
-            nxt = tokens[i + 1]
-            ordinal = _has_lemma(nxt.lower, ORDINALS)
-            digits = re.fullmatch(r"(\d+)-?(?:й|я|е|го|ый|ая|ое)", nxt.lower)
-            denominator = (
-                ORDINALS[ordinal] if ordinal else (int(digits.group(1)) if digits else None)
-            )
-            if denominator:
-                noun, words, k = _noun_after(tokens, i + 2)
-                end = tokens[k - 1].stop if k > i + 2 else nxt.stop
-                found.append(
-                    _make(
-                        sentence,
-                        start,
-                        end,
-                        1 / denominator,
-                        "share",
-                        None,
-                        noun,
-                        words,
-                        "every_nth",
-                    )
-                )
-                i = max(k, i + 2)
-                continue
-
-        # «половина», «треть», «две трети», «четверть»
-        fraction = _has_lemma(word, FRACTIONS)
-        if fraction == "треть" and word not in ("треть", "трети", "третью", "третей", "третям"):
-            fraction = None  # «третий», «третьего» are ordinals
-        if fraction is not None:
-            noun, words, k = _noun_after(tokens, i + 1)
-            found.append(
-                _make(sentence, start, token.stop, FRACTIONS[fraction], "share", None, noun,
-                      words, "fraction")
-            )  # fmt: skip
-            i += 1
-            continue
-
-        digits_value = _parse_digits(token.text)
-        if digits_value is not None:
-            if _is_year_or_date(tokens, i, digits_value) or NUMBERED.search(
-                sentence[max(0, start - 8) : start]
-            ):
-                i += 1
-                continue
-            value, rule = digits_value, "digits"
-        else:
-            spelled = _word_number(tokens, i)
-            if spelled is None and (collective := _collective(tokens, i, sentence)) is not None:
-                spelled = (collective, i + 1)
-            lone_scale = _has_lemma(word, {"тысяча": 1, "миллион": 1, "миллиард": 1})
-            if spelled is None and lone_scale and _singular(word):
-                # «более миллиона рублей», «тысяча компаний»: the scale word is the number
-                spelled = (1.0, i)
-            if spelled is not None:
-                value, j = spelled
-                rule = "words"
-                if value == 1 and j < n and tokens[j].lower in ("из", "и"):
-                    i = j
-                    continue
-                if (
-                    j + 1 < n
-                    and tokens[j].lower == "из"
-                    and tokens[j + 1].lower in ("них", "которых")
-                ):
-                    end = tokens[j + 1].stop  # «тринадцать из них»: counted by what follows
-                    found.append(
-                        _make(
-                            sentence, start, end, value, "number", None, None, (), "words_of_them"
-                        )
-                    )
-                    i = j + 2
-                    continue
-
-        if value is None:
-            i += 1
-            continue
-
-        end = tokens[j - 1].stop
-        # scale: тыс. / млн / миллиарда
-        if j < n and (scale := _has_lemma(tokens[j].lower, SCALES)) is not None:
-            value *= SCALES[scale]
-            end = tokens[j].stop
-            j += 1
-            if (
-                j < n
-                and tokens[j].text == "."
-                and tokens[j - 1].lower in ("тыс", "млн", "млрд", "трлн")
-                # «тыс.» owns its period; after «млн» a period that ends the sentence is the
-                # sentence's («составил 5 млн.»), one followed by more text is the abbreviation's.
-                and (
-                    tokens[j - 1].lower == "тыс"
-                    or (j + 1 < n and not tokens[j + 1].text[:1].isupper())
-                )
-            ):
-                end = tokens[j].stop
-                j += 1
-        # percent
-        if (j < n and tokens[j].text == "%") or (
-            j < n and tokens[j].lower in ("процент", "процента", "процентов")
-        ):
-            end = tokens[j].stop
-            found.append(
-                _make(sentence, start, end, value, "percent", None, None, (), rule + "_percent")
-            )
-            i = j + 1
-            continue
-        # «в 3,3 раза»
-        if j < n and (
-            tokens[j].lower in ("раз", "раза")
-            or (tokens[j].lower == "р" and _times_abbreviation(sentence, tokens, j))
-        ):
-            found.append(
-                _make(
-                    sentence,
-                    start,
-                    tokens[j].stop,
-                    value,
-                    "multiplier",
-                    None,
-                    None,
-                    (),
-                    rule + "_times",
-                )
-            )
-            i = j + 1
-            continue
-        unit, factor, k = _unit_after(tokens, j)
-        if unit is not None:
-            value *= factor
-            found.append(
-                _make(
-                    sentence,
-                    start,
-                    tokens[k - 1].stop,
-                    value,
-                    "number",
-                    unit,
-                    None,
-                    (),
-                    rule + "_unit",
-                )
-            )
-            i = k
-            continue
-        noun, words, k = _noun_after(tokens, j)
-        if noun in FRACTIONS:  # «две трети экспорта»
-            counted, counted_words, _ = _noun_after(tokens, k)
-            found.append(
-                _make(sentence, start, tokens[k - 1].stop, value * FRACTIONS[noun], "share", None,
-                      counted, counted_words, "fraction")
-            )  # fmt: skip
-            i = k
-            continue
-        if noun is not None and noun in (
-            "год",
-            "г",
-            "час",
-            "минута",
-            "день",
-            "неделя",
-            "месяц",
-            "лет",
-            "раз",
-        ):
-            i = k
-            continue
-        if noun is None and rule == "words":
-            i = j  # a bare number word («одна из них») is not a quantity
-            continue
-        end = tokens[k - 1].stop if noun is not None else end
-        found.append(
-            _make(
-                sentence,
-                start,
-                end,
-                value,
-                "number",
-                None,
-                noun,
-                words,
-                rule + ("_noun" if noun else ""),
-            )
-        )
-        i = max(k, j)
-    return [_qualified(sentence, q) for q in found]
 
 
 def _is_year_or_date(tokens: list[_Token], i: int, value: float) -> bool:
@@ -640,9 +430,10 @@ def _is_year_or_date(tokens: list[_Token], i: int, value: float) -> bool:
 
 
 def _make(
-    sentence: str, start: int, end: int, value: float, kind: str, unit: str | None,
-    noun: str | None, words: tuple[str, ...], rule: str,
+    start: int, end: int, value: float, kind: str, rule: str, *, unit: str | None = None,
+    noun: str | None = None, words: tuple[str, ...] = (),
 ) -> Quantity:  # fmt: skip
+    """A quantity before its qualifier and preposition are read (:func:`_qualified`)."""
     return Quantity(start, end, float(value), kind, unit, "exact", noun, words, None, rule)
 
 
@@ -652,3 +443,282 @@ def _qualified(sentence: str, quantity: Quantity) -> Quantity:
         quantity.start, quantity.end, quantity.value, quantity.kind, quantity.unit, qualifier,
         quantity.noun, quantity.noun_words, preposition, quantity.rule,
     )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the rules
+
+Step = tuple[Quantity | None, int]
+"""What a rule read: the quantity (None: the tokens are read and are no quantity) and the index
+of the token where reading goes on."""
+Rule = Callable[[_Text, int], Step | None]
+"""A rule reads from token ``i`` of a sentence, or returns None when it does not apply there."""
+
+
+def _in_phone_or_date(text: _Text, i: int) -> Step | None:
+    """A token inside a phone number, a date or a time («+7 (495) 123-45-67», «05.12.2025»,
+    «9:00») is read and dropped."""
+    return (None, i + 1) if text.skipped[i] else None
+
+
+def _signed_percent(text: _Text, i: int) -> Step | None:
+    """«+48,9%»: growth written with a sign, the multiplier 1.489."""
+    tokens = text.tokens
+    if tokens[i].lower != "+" or i + 2 >= len(tokens) or tokens[i + 2].text != "%":
+        return None
+    number = _parse_digits(tokens[i + 1].text)
+    if number is None:
+        return None
+    multiplier = 1 + number / 100
+    return _make(
+        tokens[i].start, tokens[i + 2].stop, multiplier, "multiplier", "plus_percent"
+    ), i + 3
+
+
+def _adverb_multiplier(text: _Text, i: int) -> Step | None:
+    """«вдвое», «втрое»: a multiplier in one word."""
+    token = text.tokens[i]
+    if token.lower not in ADVERB_MULTIPLIERS:
+        return None
+    value = ADVERB_MULTIPLIERS[token.lower]
+    return _make(token.start, token.stop, value, "multiplier", "adverb_multiplier"), i + 1
+
+
+def _storey_building(text: _Text, i: int) -> Step | None:
+    """«семиэтажный комплекс»: one building; the storeys are not counted."""
+    token = text.tokens[i]
+    if not STOREY_PREFIX.match(token.lower):
+        return None
+    noun, words, k = _noun_after(text.tokens, i + 1)
+    if noun not in BUILDING_NOUNS:
+        return None
+    end = text.tokens[k - 1].stop
+    return _make(token.start, end, 1, "number", "storeys", noun=noun, words=words), k
+
+
+def _every_nth(text: _Text, i: int) -> Step | None:
+    """«каждый седьмой резидент», «каждый 10-й»: the share 1/7, 1/10 of what follows."""
+    tokens = text.tokens
+    if not _has_lemma(tokens[i].lower, _EVERY) or i + 1 >= len(tokens):
+        return None
+    nth = tokens[i + 1]
+    ordinal = _has_lemma(nth.lower, ORDINALS)
+    digits = _NTH.fullmatch(nth.lower)
+    denominator = ORDINALS[ordinal] if ordinal else (int(digits.group(1)) if digits else None)
+    if not denominator:
+        return None
+    noun, words, k = _noun_after(tokens, i + 2)
+    end = tokens[k - 1].stop if k > i + 2 else nth.stop
+    share = _make(
+        tokens[i].start, end, 1 / denominator, "share", "every_nth", noun=noun, words=words
+    )
+    return share, max(k, i + 2)
+
+
+def _fraction(text: _Text, i: int) -> Step | None:
+    """«половина», «треть», «четверть» (not the ordinal «третий»), with the noun that follows."""
+    token = text.tokens[i]
+    fraction = _has_lemma(token.lower, FRACTIONS)
+    if fraction == "треть" and token.lower not in _THIRDS:
+        return None
+    if fraction is None:
+        return None
+    noun, words, _ = _noun_after(text.tokens, i + 1)
+    value = FRACTIONS[fraction]
+    return _make(token.start, token.stop, value, "share", "fraction", noun=noun, words=words), i + 1
+
+
+def _digits(text: _Text, i: int) -> Step | None:
+    """A number in digits («1 250», «223,3»), then :func:`_after_number`. A year, a date, an
+    ordinal («2-й») or a house, article or model number is read and dropped."""
+    token = text.tokens[i]
+    value = _parse_digits(token.text)
+    if value is None:
+        return None
+    numbered = NUMBERED.search(text.sentence[max(0, token.start - 8) : token.start])
+    if _is_year_or_date(text.tokens, i, value) or numbered:
+        return None, i + 1
+    return _after_number(text, i, i + 1, value, "digits")
+
+
+def _number_words(text: _Text, i: int) -> Step | None:
+    """A number in words («двух тысяч», «полторы»), a collective noun («более сотни») or a
+    singular scale word alone («более миллиона»), then :func:`_after_number`. «одна из», «один
+    и» are no quantity; «тринадцать из них» is counted by what follows."""
+    tokens = text.tokens
+    spelled = _word_number(tokens, i)
+    if spelled is None and (collective := _collective(tokens, i, text.sentence)) is not None:
+        spelled = (collective, i + 1)
+    word = tokens[i].lower
+    if spelled is None and _has_lemma(word, _LONE_SCALES) and _singular(word):
+        spelled = (1.0, i)  # «тысяча компаний»: the scale word, read next, is the number
+    if spelled is None:
+        return None
+    value, j = spelled
+    if value == 1 and text.lower(j) in ("из", "и"):
+        return None, j
+    if text.lower(j) == "из" and text.lower(j + 1) in ("них", "которых"):
+        return _make(tokens[i].start, tokens[j + 1].stop, value, "number", "words_of_them"), j + 2
+    return _after_number(text, i, j, value, "words")
+
+
+@dataclass
+class _Number:
+    """A number read from token ``first`` up to token ``next`` (its scale included), for the
+    rules of :data:`AFTER_NUMBER` to read what follows it."""
+
+    text: _Text
+    first: int
+    next: int
+    value: float
+    end: int  # where the number (with its scale) ends in the sentence
+    rule: str  # "digits" or "words"
+
+    @property
+    def start(self) -> int:
+        return self.text.tokens[self.first].start
+
+    @cached_property
+    def noun(self) -> tuple[str | None, tuple[str, ...], int]:
+        """The counted noun after the number (:func:`_noun_after`)."""
+        return _noun_after(self.text.tokens, self.next)
+
+
+def _scaled(text: _Text, i: int, j: int, value: float, rule: str) -> _Number:
+    """The number of tokens ``i`` to ``j`` with the scale word after it: тыс. / млн / миллиарда.
+
+    «тыс.» owns its period; after «млн» a period that ends the sentence is the sentence's
+    («составил 5 млн.»), one followed by more text is the abbreviation's.
+    """
+    tokens = text.tokens
+    end = tokens[j - 1].stop
+    if j < len(tokens) and (scale := _has_lemma(tokens[j].lower, SCALES)) is not None:
+        value *= SCALES[scale]
+        end = tokens[j].stop
+        j += 1
+        abbreviation = tokens[j - 1].lower
+        if (
+            j < len(tokens)
+            and tokens[j].text == "."
+            and abbreviation in _SCALE_ABBREVIATIONS
+            and (
+                abbreviation == "тыс"
+                or (j + 1 < len(tokens) and not tokens[j + 1].text[:1].isupper())
+            )
+        ):
+            end = tokens[j].stop
+            j += 1
+    return _Number(text, i, j, value, end, rule)
+
+
+def _percent(number: _Number) -> Step | None:
+    """«70%», «пять процентов»."""
+    j, tokens = number.next, number.text.tokens
+    if j >= len(tokens) or (tokens[j].text != "%" and tokens[j].lower not in _PERCENT_WORDS):
+        return None
+    percent = _make(number.start, tokens[j].stop, number.value, "percent", number.rule + "_percent")
+    return percent, j + 1
+
+
+def _times(number: _Number) -> Step | None:
+    """«в 3,3 раза», «в 3,2 р. больше»: a multiplier."""
+    j, text = number.next, number.text
+    word = text.lower(j)
+    if word not in _TIMES_WORDS and not (
+        word == "р" and _times_abbreviation(text.sentence, text.tokens, j)
+    ):
+        return None
+    end = text.tokens[j].stop
+    return _make(number.start, end, number.value, "multiplier", number.rule + "_times"), j + 1
+
+
+def _unit(number: _Number) -> Step | None:
+    """«5 млн рублей», «223,3 гектара», «12 000 кв. м»: money or an area."""
+    tokens = number.text.tokens
+    unit, factor, k = _unit_after(tokens, number.next)
+    if unit is None:
+        return None
+    value = number.value * factor
+    return _make(
+        number.start, tokens[k - 1].stop, value, "number", number.rule + "_unit", unit=unit
+    ), k
+
+
+def _fraction_of(number: _Number) -> Step | None:
+    """«две трети экспорта»: a number of thirds or quarters is a share of what follows."""
+    noun, _, k = number.noun
+    if noun not in FRACTIONS:
+        return None
+    counted, words, _ = _noun_after(number.text.tokens, k)
+    value = number.value * FRACTIONS[noun]
+    end = number.text.tokens[k - 1].stop
+    return _make(number.start, end, value, "share", "fraction", noun=counted, words=words), k
+
+
+def _span_of_time(number: _Number) -> Step | None:
+    """«5 лет», «3 часа», «10 раз»: a span of time (or a count of times) is no quantity."""
+    noun, _, k = number.noun
+    return (None, k) if noun is not None and noun in _SPANS_OF_TIME else None
+
+
+def _bare_number_word(number: _Number) -> Step | None:
+    """A number word with no noun after it («одна из них», «пять») is no quantity."""
+    return (None, number.next) if number.noun[0] is None and number.rule == "words" else None
+
+
+def _counted(number: _Number) -> Step:
+    """The number with the noun it counts («180 компаний»), or alone («превышает 240»)."""
+    noun, words, k = number.noun
+    end = number.text.tokens[k - 1].stop if noun is not None else number.end
+    rule = number.rule + ("_noun" if noun else "")
+    return _make(number.start, end, number.value, "number", rule, noun=noun, words=words), max(
+        k, number.next
+    )
+
+
+AFTER_NUMBER: tuple[Callable[[_Number], Step | None], ...] = (
+    _percent,
+    _times,
+    _unit,
+    _fraction_of,
+    _span_of_time,
+    _bare_number_word,
+    _counted,
+)
+"""What may follow a number, tried in order; :func:`_counted`, the last, always reads."""
+
+
+def _after_number(text: _Text, i: int, j: int, value: float, rule: str) -> Step:
+    """The number of tokens ``i`` to ``j`` with its scale, read by the first of
+    :data:`AFTER_NUMBER` that reads what follows it."""
+    number = _scaled(text, i, j, value, rule)
+    return next(step for read in AFTER_NUMBER if (step := read(number)) is not None)
+
+
+RULES: tuple[Rule, ...] = (
+    _in_phone_or_date,
+    _signed_percent,
+    _adverb_multiplier,
+    _storey_building,
+    _every_nth,
+    _fraction,
+    _digits,
+    _number_words,
+)
+"""The rules, tried in order at each token; a token no rule reads is passed over."""
+
+
+def find_quantities(sentence: str) -> list[Quantity]:
+    """Every quantity in ``sentence``, left to right (at most :data:`MAX_QUANTITIES`)."""
+    text = _Text.of(sentence)
+    found: list[Quantity] = []
+    i = 0
+    while i < len(text.tokens) and len(found) < MAX_QUANTITIES:
+        step = next((step for rule in RULES if (step := rule(text, i)) is not None), None)
+        if step is None:
+            i += 1
+            continue
+        quantity, following = step
+        if quantity is not None:
+            found.append(quantity)
+        i = max(following, i + 1)
+    return [_qualified(sentence, q) for q in found]
