@@ -33,6 +33,13 @@ _RU_MONTH = (
 )
 
 
+_RU_COUNTS = {
+    "один": 1, "два": 2, "двух": 2, "три": 3, "трех": 3, "четыре": 4, "четырех": 4, "пять": 5,
+    "пяти": 5, "шесть": 6, "шести": 6, "семь": 7, "семи": 7, "восемь": 8, "восьми": 8,
+    "девять": 9, "девяти": 9, "десять": 10, "десяти": 10, "одиннадцать": 11, "одиннадцати": 11,
+}  # fmt: skip
+
+
 def _month(stem: str) -> int:
     stem = stem.lower()
     if stem.startswith("ма") and not stem.startswith("март"):
@@ -45,7 +52,9 @@ def _month(stem: str) -> int:
 
 COMPARISON = re.compile(
     r"(?:результат|показател|уровн|по сравнению|в сравнении|чем\s|против\s|относительно|"
-    r"по отношению|к тому же|аналогичн|годом ранее|\bк\s+(?=(?:19|20)\d\d))[^,;)]*"
+    r"по отношению|к тому же|аналогичн|годом ранее|\bк\s+(?=(?:19|20)\d\d)|"
+    r"\bк\s+(?=(?:январ|феврал|март|апрел|ма[юя]|июн|июл|август|сентябр|октябр|ноябр|декабр)))"
+    r"[^,;)]*"
 )
 
 
@@ -56,7 +65,9 @@ def russian_period(sentence: str, published: date | None) -> Period | None:
     base_year = published.year if published else None
     explicit = [
         (m.start(), int(m.group(1)))
-        for m in re.finditer(r"(?<!\d)((?:19|20)\d\d)(?:-?м|-го)?\s*(?:году|года|год|г\.|гг)", text)
+        for m in re.finditer(
+            r"(?<!\d)((?:19|20)\d\d)(?:(?:-?м|-го)?\s*(?:году|года|год|г\.|гг)|-(?:м|го|й)\b)", text
+        )
         if not re.search(
             r"(?:\bс|\bдо|\bдо конца|\bк|\bпосле)\s*$", text[max(0, m.start() - 12) : m.start()]
         )
@@ -83,11 +94,26 @@ def russian_period(sentence: str, published: date | None) -> Period | None:
         y = int(months.group(3)) if months.group(3) else year or base_year
         if y and first <= last:
             return date(y, first, 1), month_end(y, last)
-    nine = re.search(r"(?:за|по итогам)\s+(девять|9|шесть|6|три|3)\s+месяц", text)
-    if nine and (year or base_year):
-        count = {"девять": 9, "9": 9, "шесть": 6, "6": 6, "три": 3, "3": 3}[nine.group(1)]
+    first_months = re.search(
+        r"(?:за|по итогам|в течение)\s+(?:перв\w+\s+)?(\d{1,2}|"
+        + "|".join(_RU_COUNTS)
+        + r")\s+месяц",
+        text,
+    )
+    if first_months and (year or base_year):
+        word = first_months.group(1)
+        count = int(word) if word.isdigit() else _RU_COUNTS[word]
         y = year or base_year
+        if not 1 <= count <= 12:
+            return None
         return date(y, 1, 1), month_end(y, count)
+    if bare_half := re.search(r"(?:за|по итогам|в)\s+(?:прошедш\w+\s+)?полугоди", text):
+        if year:
+            return date(year, 1, 1), date(year, 6, 30)
+        if published and bare_half:  # the half-year that has ended: the first from July on
+            if published.month >= 7:
+                return date(published.year, 1, 1), date(published.year, 6, 30)
+            return date(published.year - 1, 7, 1), date(published.year - 1, 12, 31)
     quarter = re.search(
         r"\b(iv|iii|ii|i|1|2|3|4|перв\w*|втор\w*|трет\w*|четверт\w*)[-\w]*\s+квартал\w*", text
     )
