@@ -427,14 +427,34 @@ _SHAPES: dict[str, tuple[str, str | None]] = {
 
 
 def _is_year(sentence: str, m: re.Match[str]) -> bool:
+    """«in 2020», «by 2030»: 19xx or 20xx after a preposition, a punctuation mark or nothing.
+
+    :data:`YEAR_BEFORE` ends at the number, so only the word before the spaces that precede it
+    is searched (not the whole sentence before it: that cost the sentence's length per number).
+    """
     number = m.group("num")
     if not re.fullmatch(r"(?:19|20)\d\d", number or ""):
         return False
-    return bool(YEAR_BEFORE.search(sentence[: m.start("num")]))
+    end = start = m.start("num")
+    while start > 0 and sentence[start - 1].isspace():
+        start -= 1
+    # the longest word of YEAR_BEFORE is 9 letters; «^» matches only where the sentence starts
+    return bool(YEAR_BEFORE.search(sentence, max(0, start - 12), end))
+
+
+MAX_QUANTITIES = 64
+"""The most quantities read from one sentence piece, as in
+:data:`extract.facts.russian_numbers.MAX_QUANTITIES`: a real sentence has a handful, and the cap
+bounds the work of the steps that look at the whole sentence per quantity."""
 
 
 def find_quantities(sentence: str) -> list[Quantity]:
-    """The quantities of one English sentence, in order, none overlapping."""
+    """The quantities of one English sentence, in order, none overlapping (at most
+    :data:`MAX_QUANTITIES`).
+
+    Every pattern runs once over the sentence; the matches are sorted by start, longest first,
+    then by pattern, and each one kept unless it starts inside the last one kept.
+    """
     masked = DATE.sub(lambda x: " " * len(x.group(0)), PHONE.sub(lambda x: " " * len(x.group(0)),
                                                                  sentence))  # fmt: skip
     found: list[tuple[int, int, int, str, re.Match[str]]] = []
@@ -459,6 +479,8 @@ def find_quantities(sentence: str) -> list[Quantity]:
             (*adjectives, noun) if noun else tuple(adjectives), None, rule,
             kind == "percent" and bool(m.group("sign")),
         ))  # fmt: skip
+        if len(quantities) == MAX_QUANTITIES:
+            break
     return quantities
 
 

@@ -22,7 +22,7 @@ from datetime import date
 from extract.facts.dedupe import deduplicate
 from extract.facts.model import Fact, Quantity, Sentence, Span
 from extract.facts.periods import Period, russian_period, russian_target_year
-from extract.facts.places import PlaceMention, find_places, region_code
+from extract.facts.places import PlaceMention, find_places, place_named, region_code
 from extract.facts.russian_names import (
     GENERIC_COMPANY,
     GENERIC_PLACE,
@@ -42,7 +42,7 @@ from extract.vocabulary import FLOW_METRICS, METRIC_UNITS, PRODUCT_TERMS, find_t
 # Words that tie a number to a metric family (lower-case text, "ё" as "е").
 CONTEXT: dict[str, re.Pattern[str]] = {
     "export": re.compile(
-        r"экспорт|за рубеж|зарубежн|за границ|внешн\w* рын|постав\w*\s+(?:в|на)\s|поставк|"
+        r"экспорт|за рубеж|зарубежн|за границ|внешн\w* рын|постав\w*\s+(?:в|на)\s|поставк|поставок|"
         r"поставля|отправ|вывез|востребован|приходил\w* на|пришл\w* на|"
         r"пришел\w* на|зарубежн\w* (?:выручк|продаж)"
     ),
@@ -101,7 +101,8 @@ SHARE_WORDS = re.compile(
 )
 NEW_RESIDENTS = re.compile(
     r"нов\w* резидент|статус\w*\s+резидент.{0,80}?получил|получил\w*.{0,40}статус|"
-    r"статус\w*\s+(?:\w+\s+){0,2}?(?:получил|получат|присво)|присво\w*\s+(?:\w+\s+){0,2}?статус|"
+    r"статус\w*\s+(?:резидент.{0,80}?|(?:\w+\s+){0,2}?)(?:получил|получат|присво)|"
+    r"присво\w*\s+(?:\w+\s+){0,2}?статус|"
     r"стали резидент|пополнил|присоедин"
 )
 # Who said it is not what it is about: «..., — добавил руководитель департамента инвестиционной
@@ -140,6 +141,33 @@ CITY_WIDE = re.compile(r"\bв (?:столице|москве|городе|рег
 RISE_TO = re.compile(
     r"(?:вырос|выросл|увелич|расшир|дорос|подня|достиг|нарасти)\w*(?:\s+\S+){0,6}?\s+до\s*$"
 )
+# Figures for more than the zone: a wider area, the whole city or country, a comparison.
+WIDER_AREA = re.compile(
+    r"\bвсего в (?:промзон|город|москв|столиц|стран|росси|регион)|\bв промзон|для сравнения|"
+    r"всех московских|по (?:всей )?(?:москве|городу|стране|россии) в целом"
+)
+# An industry-wide figure has no subject: «в России занято 30 тыс. человек».
+NATIONAL = re.compile(
+    r"\bв росси|\bпо росси|по стране|\bв стране|российск\w+ (?:рын|ювелир|производител|отрасл|"
+    r"промышленн|компани)|отрасл\w* в целом|ювелирн\w+ (?:отрасл|промышленн)"
+)
+# Counting who does something is not counting how many there are: «десять резидентов покажут».
+EVENT = re.compile(
+    r"покаж|представ|прим\w* участи|участву|посет|выступ|подпис|награ|обучени|экскурси|"
+    r"соревн|конкурс"
+)
+# Lines that are a site's navigation, not the article: «Читайте также: ...».
+NOISE = re.compile(
+    r"^\W*(?:читайте также|смотрите также|новости по теме|по теме|подписывайтесь|реклама|"
+    r"материалы по теме|популярное|самое читаемое)",
+    re.I,
+)
+# A sentence that goes on with the list of destinations of the one before.
+LIST_GOES_ON = re.compile(r"добавил|впервые|к (?:этому |ним |списку )|также|а еще|кроме того")
+# «перевалила за 600 человек»: qualifiers the number grammar leaves exact.
+OVER_BEFORE = re.compile(r"(?:перевал\w*|перешагнул\w*|превзош\w*)\s+(?:за\s+)?$|более чем\s*$")
+ALMOST_BEFORE = re.compile(r"(?:почти|без малого|практически)\s*$")
+_SCALED = re.compile(r"(?:млн|млрд|трлн|миллион\w*|миллиард\w*|триллион\w*)\.?$")
 WORK = re.compile(r"работ|труд|занят|штат|трудоустро|рабоч|вакан|персонал|коллектив|нанят|найм")
 # Nouns for what the vocabulary counts (lemmas).
 COMPANY_NOUNS = frozenset(
@@ -157,7 +185,8 @@ LEFT_NOUNS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
     (re.compile(r"площадок|площадки"), "площадка", ()),
 )
 RESIDENT_AFTER = re.compile(
-    r"\s*(?:из (?:них|которых)\s+)?(?:\w+\s+){0,2}(?:статус\w* )?(?:[—–-]\s*)?резидент"
+    r"\s*(?:из (?:них|которых)\s+)?(?:(?:являются|являлись|стали|были|[—–-])\s*)?"
+    r"(?:\w+\s+)?(?:статус\w* )?резидент"
 )
 # Verbs that multiply: «удвоили экспорт», «утроил выручку».
 MULTIPLYING_VERBS = re.compile(r"\b(?:удво|утро|учетвер)(?:ил[аио]?|ил[аи]сь|ен[аоы]?|ени[еяю])\b")
@@ -270,7 +299,10 @@ def _multiplying_verbs(lower: str) -> list[Quantity]:
     found = []
     for match in MULTIPLYING_VERBS.finditer(lower):
         factor = next(v for stem, v in _VERB_FACTORS.items() if match.group(0).startswith(stem))
-        found.append(Quantity(match.start(), match.end(), factor, "multiplier", None, "exact",
+        before = lower[max(0, match.start() - 20) : match.start()]
+        qualifier = "over" if OVER_BEFORE.search(before) else "exact"
+        qualifier = "almost" if ALMOST_BEFORE.search(before) else qualifier
+        found.append(Quantity(match.start(), match.end(), factor, "multiplier", None, qualifier,
                               None, (), None, "verb_multiplier"))  # fmt: skip
     return found
 
@@ -365,6 +397,10 @@ def _count(q: Quantity, reading: Reading, family: str | None) -> object:
         return None
     clause = reading.clause_with_heading(q.start)
     new = bool(NEW_RESIDENTS.search(clause)) or "новый" in words
+    counts_firms = noun in ("резидент", "арендатор") or noun in COMPANY_NOUNS
+    after = reading.lower[q.end : min(q.end + 40, reading.clause(q.start)[1])]
+    if counts_firms and not new and EVENT.search(after):
+        return None  # «десять резидентов покажут свои разработки»
     if noun in ("резидент", "арендатор"):
         return ("new_residents" if new else "resident_count"), q.value
     if noun in COMPANY_NOUNS:
@@ -386,6 +422,18 @@ def _count(q: Quantity, reading: Reading, family: str | None) -> object:
     if noun in ("страна", "государство") and (family == "export" or WEAK_EXPORT.search(clause)):
         return "export_countries", q.value
     return None
+
+
+def _list_head(places: list[Span], last: Span) -> str:
+    """«Ближний Восток — ОАЭ, Катар и Оман, куда ушло 60%»: a share after a region and its
+    countries is the region's."""
+    index = places.index(last)
+    head = index
+    while head > 0 and (found := place_named(places[head - 1][2])) is not None:
+        if found.kind != "country":
+            return places[head - 1][2]
+        head -= 1
+    return last[2]
 
 
 def _foreign_place_in(reading: Reading, start: int, end: int) -> bool:
@@ -411,10 +459,27 @@ def _with_left_noun(q: Quantity, text: str) -> Quantity:
 
 
 def _qualifier(q: Quantity, text: str) -> str:
-    """«до X» after a verb of growth is the new value itself, not a ceiling."""
-    if q.qualifier == "under" and RISE_TO.search(text[max(0, q.start - 80) : q.start]):
+    """«до X» after a verb of growth is the new value itself, not a ceiling; «перевалила за X»
+    is more than X."""
+    before = text[max(0, q.start - 80) : q.start]
+    if q.qualifier == "under" and RISE_TO.search(before):
         return "exact"
+    if q.qualifier == "exact" and OVER_BEFORE.search(before):
+        return "over"
     return q.qualifier
+
+
+def _implied_roubles(q: Quantity, reading: Reading, previous: Reading | None) -> Quantity:
+    """«из них 940 млн пришлось на ...», «оборот составлял 1,07 млрд»: millions and billions
+    without a currency are roubles where the sentence or the one before speaks of roubles."""
+    if q.unit is not None or q.kind != "number" or q.value < 1e6:
+        return q
+    if not _SCALED.search(reading.sentence.text[q.start : q.end].lower()):
+        return q
+    roubles = any(other.unit == "RUB" for other in reading.quantities) or (
+        previous is not None and any(other.unit == "RUB" for other in previous.quantities)
+    )
+    return q.but(unit="RUB", noun=None, noun_words=(), rule=q.rule + "_rub") if roubles else q
 
 
 # --------------------------------------------------------------------------- the whole article
@@ -453,12 +518,15 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
     """The facts of one sentence; updates ``state`` with what the sentence said."""
     sentence = reading.sentence
     previous = state.previous
+    if NOISE.match(sentence.text):
+        return []
     anaphoric = bool(ANAPHORA.match(sentence.text.strip()))
     if previous is not None and (anaphoric or CONTINUES.match(sentence.text.strip())):
         reading.context_family = previous.family
     export_here = reading.exporting()
     previous_export = previous is not None and previous.exporting()
-    places_exported = reading.places and (export_here or (anaphoric and previous_export))
+    goes_on = anaphoric or bool(LIST_GOES_ON.search(reading.lower))
+    places_exported = reading.places and (export_here or (goes_on and previous_export))
     period = russian_period(sentence.text, state.published)
     if not reading.quantities and not places_exported:
         state.previous, state.previous_period = reading, period
@@ -472,6 +540,11 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
         subjects = find_subjects(sentence.text, named_entities(sentence.text))
     default = _default_subject(reading.lower, state)
     earlier = (state.previous_subjects or []) if anaphoric else []
+    if not subjects and NATIONAL.search(reading.lower):
+        default, earlier = None, []  # an industry-wide figure
+    elsewhere = bool(WIDER_AREA.search(reading.lower)) or bool(
+        CITY_WIDE.search(reading.lower) and not subjects and not reading.products
+    )
 
     def subject_at(position: int) -> str | None:
         return subject_for(position, subjects, earlier, default)
@@ -481,9 +554,9 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
     if places_exported:
         facts += _destination_facts(reading, state.article, period, subject_at, used)
     for index, q in enumerate(reading.quantities):
-        if index in used:
+        if index in used or elsewhere:
             continue
-        q = _with_left_noun(q, reading.lower)
+        q = _with_left_noun(_implied_roubles(q, reading, previous), reading.lower)
         decided = classify(q, reading)
         if decided is None:
             continue
@@ -563,7 +636,7 @@ def _place_and_product(metric: str, q: Quantity, reading: Reading) -> tuple[str 
         clause_start = reading.clause(q.start)[0]
         near = [r for r in places if clause_start - 40 <= r[0] < q.start]
         if metric == "export_share" and near:
-            return near[-1][2], None  # «на Малайзию — менее 15%»
+            return _list_head(places, near[-1]), None  # «на Малайзию — менее 15%»
         if len(products) == 1:
             return None, products[0][2]
         return None, None
