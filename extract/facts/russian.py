@@ -48,7 +48,7 @@ CONTEXT: dict[str, re.Pattern[str]] = {
     ),
     "revenue": re.compile(
         r"(?<!зарубежной )выручк|оборот|объем\w*(?:\s+\w+){0,2}\s+продаж|"
-        r"продаж\w* (?:вырос|состав|достиг)|объем\w* рынк|заработа|отгруж|отгрузи|"
+        r"продаж\w* (?:вырос|состав|достиг)|объем\w* рынк|заработа|отгруж|отгрузи|отгрузк|"
         r"реализовал\w* продукц"
     ),
     "investment": re.compile(
@@ -73,11 +73,12 @@ GROWTH_METRICS = {
 }
 MONEY_METRICS = {"export": "export_volume", "revenue": "revenue", "investment": "investment"}
 # Shipping is a sale at home and an export when the clause names a foreign place.
-SHIPPING = re.compile(r"отгруж|отгрузи")
+SHIPPING = re.compile(r"отгруж|отгрузи|отгрузк")
 # Words that speak of exports only when a foreign place is named in the same sentence.
 WEAK_EXPORT = re.compile(
     r"спрос\w* (?:в|на)|нашл\w* (?:спрос|покупател|клиент)|покупател|главн\w* рынк|основн\w* рынк|"
-    r"рынк\w* сбыта|рынком для|закупил|закупа|уходил|уходят|уходит|ушл[аи]|обеспечил|"
+    r"рынк\w* сбыта|рынком для|крупнейш\w* рынк|закупил|закупа|уходил|уходят|уходит|ушл[аи]|"
+    r"обеспечил|"
     r"направлени|рынк\w* (?:стран|государств)|на рынк|потребител|заказчик|партнер"
 )
 GROWTH = re.compile(
@@ -97,13 +98,13 @@ GROWTH_NOUN_BEFORE = re.compile(
 )
 SHARE_WORDS = re.compile(
     r"дол[яию]|приход|пришл|пришел|составля|составил|из них|от общего|обеспечи|занял|принес|"
-    r"дал[аи]?\b"
+    r"дал[аи]?\b|ушл[оаи]|ушел|уходит|забрал|досталось|на долю"
 )
 NEW_RESIDENTS = re.compile(
     r"нов\w* резидент|статус\w*\s+резидент.{0,80}?получил|получил\w*.{0,40}статус|"
     r"статус\w*\s+(?:резидент.{0,80}?|(?:\w+\s+){0,2}?)(?:получил|получат|присво)|"
     r"присво\w*\s+(?:\w+\s+){0,2}?статус|"
-    r"стали резидент|пополнил|присоедин"
+    r"стали резидент|резидент\w*\s+(?:\S+\s+){0,6}?стал[аи]?\b|пополнил|присоедин"
 )
 # Who said it is not what it is about: «..., — добавил руководитель департамента инвестиционной
 # политики» must not make a figure an investment.
@@ -124,7 +125,7 @@ ANAPHORA = re.compile(
 CONTINUES = re.compile(r"^(?:\S+\s+){0,6}?(?:он|она|оно|они|этот показатель)\b", re.I)
 NOT_DESTINATIONS = {"Россия"}
 PLANNED = re.compile(
-    r"рассчитыва|планиру|намерен|собира|выйти на|в перспектив|в будущем|ведет переговор|"
+    r"рассчитыва|планиру|намерен|собира|выйти на|в перспектив|в будущем|переговор|"
     r"посетил|делегаци|из (?:\w+ )?(?:стран|государств)|импорт|закупа\w* (?:в|из)|выставк|"
     r"\bплан|выход на рынк|ставит цел"
 )
@@ -151,6 +152,7 @@ NATIONAL = re.compile(
     r"\bв росси|\bпо росси|по стране|\bв стране|российск\w+ (?:рын|ювелир|производител|отрасл|"
     r"промышленн|компани)|отрасл\w* в целом|ювелирн\w+ (?:отрасл|промышленн)"
 )
+JEWELRY = re.compile(r"ювелир|украшени|драгоценн|золот|серебр")
 # Counting who does something is not counting how many there are: «десять резидентов покажут».
 EVENT = re.compile(
     r"покаж|представ|прим\w* участи|участву|посет|выступ|подпис|награ|обучени|экскурси|"
@@ -424,6 +426,25 @@ def _count(q: Quantity, reading: Reading, family: str | None) -> object:
     return None
 
 
+def _single_product(products: list[Span]) -> str | None:
+    named = {name for *_, name in products}
+    return named.pop() if len(named) == 1 else None
+
+
+_SHARE_OWNER = re.compile(r"на долю\s+$|(?:^|\s)на\s+$")
+
+
+def _share_owner(q: Quantity, reading: Reading) -> str | None:
+    """«На долю СНГ приходится больше половины экспорта»: the place whose share it is."""
+    start = reading.clause(q.start)[0]
+    for place_start, _, name in reading.places:
+        if start <= place_start < q.start and _SHARE_OWNER.search(
+            reading.lower[max(0, place_start - 10) : place_start]
+        ):
+            return name
+    return None
+
+
 def _list_head(places: list[Span], last: Span) -> str:
     """«Ближний Восток — ОАЭ, Катар и Оман, куда ушло 60%»: a share after a region and its
     countries is the region's."""
@@ -540,10 +561,13 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
         subjects = find_subjects(sentence.text, named_entities(sentence.text))
     default = _default_subject(reading.lower, state)
     earlier = (state.previous_subjects or []) if anaphoric else []
-    if not subjects and NATIONAL.search(reading.lower):
+    national = not subjects and bool(NATIONAL.search(reading.lower))
+    if national:
         default, earlier = None, []  # an industry-wide figure
-    elsewhere = bool(WIDER_AREA.search(reading.lower)) or bool(
-        CITY_WIDE.search(reading.lower) and not subjects and not reading.products
+    elsewhere = (
+        bool(WIDER_AREA.search(reading.lower))
+        or bool(CITY_WIDE.search(reading.lower) and not subjects and not reading.products)
+        or (national and not JEWELRY.search(reading.lower))  # only that industry is followed
     )
 
     def subject_at(position: int) -> str | None:
@@ -563,15 +587,29 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
         metric, value = decided
         flow = metric in FLOW_METRICS
         region, product = _place_and_product(metric, q, reading)
+        own = _own_period(q, reading, state.published) if flow else None
         facts.append(Fact(
             state.article, metric, value, METRIC_UNITS[metric], _qualifier(q, reading.lower),
-            *((period or (None, None)) if flow else (None, None)),
+            *((own or period or (None, None)) if flow else (None, None)),
             subject_at(q.start), region, region_code(region), product,
             sentence.text.strip(), sentence.start + q.start, sentence.start + q.end, q.rule,
             None if flow else russian_target_year(sentence.text),
         ))  # fmt: skip
     state.previous, state.previous_period, state.previous_subjects = reading, period, subjects
     return facts
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _own_period(q: Quantity, reading: Reading, published: date | None) -> Period | None:
+    """A figure whose clause names its own year («в 2022-м, когда оборот составлял 1,07 млрд»)
+    has that period, not the sentence's."""
+    start, end = reading.clause(q.start)
+    clause = reading.sentence.text[start:end]
+    if not _YEAR.search(clause) or len(reading.quantities) < 2:
+        return None
+    return russian_period(clause, published)
 
 
 def _default_subject(lower: str, state: _Article) -> str | None:
@@ -624,6 +662,8 @@ def _destination_facts(
 def _place_and_product(metric: str, q: Quantity, reading: Reading) -> tuple[str | None, ...]:
     """The region and product a figure is about, where the sentence ties one to it."""
     products, places = reading.products, reading.places
+    if metric == "export_share" and (owner := _share_owner(q, reading)):
+        return owner, _single_product(products)
     if metric in ("export_share", "export_volume"):
         after = sorted(
             [(p[0], "product", p[2]) for p in products if p[0] > q.start]
@@ -637,12 +677,15 @@ def _place_and_product(metric: str, q: Quantity, reading: Reading) -> tuple[str 
         near = [r for r in places if clause_start - 40 <= r[0] < q.start]
         if metric == "export_share" and near:
             return _list_head(places, near[-1]), None  # «на Малайзию — менее 15%»
-        if len(products) == 1:
-            return None, products[0][2]
-        return None, None
-    if metric in ("export_growth", "export_countries", "revenue", "output_growth"):
-        named = {p[2] for p in products}
-        return None, (named.pop() if len(named) == 1 else None)
+        return None, _single_product(products)
+    if metric in (
+        "export_growth",
+        "export_countries",
+        "revenue",
+        "output_growth",
+        "revenue_growth",
+    ):
+        return None, _single_product(products)
     return None, None
 
 
