@@ -194,7 +194,9 @@ CONTEXT: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "revenue": re.compile(r"revenues?|turnover|sales|proceeds", re.I),
-    "investment": re.compile(r"invest|capital\s+expenditure|capex", re.I),
+    "investment": re.compile(
+        r"invest|capital\s+expenditure|capex|\bdeal\b|put\s+(?:RU[BR]|\d)", re.I
+    ),
     "other": re.compile(
         r"\b(?:prices?|inflation|(?:key|interest|exchange)\s+rates?|budget|salar(?:y|ies)|wages?|"
         r"tax(?:es)?)\b",
@@ -210,6 +212,17 @@ CONTEXT: dict[str, re.Pattern[str]] = {
 WEAK_EXPORT = re.compile(
     r"\b(?:purchased|bought|sold|used|in\s+demand|popular)\s+in\b|\bmarkets?\s+(?:of|in)\b|"
     r"\b(?:buyers|customers|clients|consumers|partners)\b|\bdestinations?\b",
+    re.I,
+)
+# «24 companies, 15 of them residents»: the residents are a part, the count is of companies.
+OF_THEM_RESIDENTS = re.compile(
+    r"(?:\d+|\w+(?:\s+\w+)?)\s+of\s+(?:them|which|these)\s+(?:are\s+|being\s+)?"
+    r"(?:residents?|resident\s+companies)"
+)
+# Figures for more than the zone: the city, a district, the country, a comparison.
+WIDER_AREA = re.compile(
+    r"\b(?:moscow|the\s+city|zelenograd|russia)'s\b|\bcity[\s-]?wide\b|\bfor\s+comparison\b|"
+    r"\bnationwide\b|\bacross\s+(?:moscow|the\s+city|russia)\b",
     re.I,
 )
 # Places that are not (yet) destinations: plans, contacts, visits, imports.
@@ -283,6 +296,11 @@ ORG_NAME = re.compile(
     r"[«\"“](?P<quoted>[A-Z][\w&'-]*(?:\s[\w&'-]+){0,3})[»\"”]"
     r"|\b(?i:company|firm|jewell?er|manufacturer|maker|producer|developer|start-?up|group|"
     r"holding|resident)\s+(?P<bare>[A-Z][\w-]+(?:\s[A-Z][\w-]+){0,2})"
+    # "Kvantor, a resident of the Mikron site, ...": a name followed by what it is
+    r"|(?:^|(?<=[.!?]\s))(?P<apposed>[A-Z][\w-]+(?:\s[A-Z][\w-]+){0,2}),\s+(?:a|an|the)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?i:resident|company|firm|manufacturer|maker|producer|developer|"
+    r"start-?up|jewell?er|supplier)\b",
+    re.M,
 )
 THE_COMPANY = re.compile(
     r"\b(?:the|this)\s+(?:company|firm|jewell?er|manufacturer|maker|producer)\b",
@@ -362,7 +380,7 @@ def find_organisations(text: str) -> list[str]:
     """Company names of an article: quoted names and names after a company word."""
     names = []
     for match in ORG_NAME.finditer(text):
-        name = (match.group("quoted") or match.group("bare")).strip()
+        name = (match.group("quoted") or match.group("bare") or match.group("apposed")).strip()
         if _canonical(name) == name and name not in names:
             names.append(name)
     return names
@@ -544,7 +562,7 @@ def classify(q: Quantity, text: str) -> tuple[str, float] | None:
     if q.noun in ("resident", "company"):
         if NEW_RESIDENTS.search(text) or "new" in q.noun_words:
             return "new_residents", q.value
-        if q.noun == "resident" or "resident" in text.lower():
+        if q.noun == "resident" or "resident" in OF_THEM_RESIDENTS.sub("", text.lower()):
             return "resident_count", q.value
         return "company_count", q.value
     metric = {"job": "jobs", "site": "site_count", "production": "production_count"}.get(
@@ -637,6 +655,9 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
     national = bool(NATIONAL.search(raw))
 
     def subject_at(position: int) -> str | None:
+        companies = [s for s in subjects if s[2] in reader.organisations]
+        if companies:  # a company beats its site, a site beats the zone (as in Russian)
+            return _nearest(companies, position)
         here = _nearest(_within(subjects, _clause(raw, position)), position)
         before = [name for start, _, name in subjects if start < position]
         if here or before:
@@ -677,6 +698,9 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
     for index, q in enumerate(quantities):
         if index in used or BASE_VALUE.search(text[max(0, q.start - 25) : q.start]):
             continue  # «up from 45 billion roubles»: the comparison base, not the figure
+        bounds = _clause(raw, q.start)
+        if WIDER_AREA.search(raw[bounds[0] : bounds[1]]) and not _within(subjects, bounds):
+            continue  # «Moscow's manufacturers as a whole employ ...»
         decided = classify(q, text)
         if decided is None:
             continue
@@ -712,12 +736,18 @@ def extract_facts(
     sentences = split_sentences(text)
     periods = Counter(p for s in sentences if (p := english_period(s.text, published)) is not None)
     mentions = Counter(name for *_, name in _find(SUBJECTS, text))
+    organisations = find_organisations(text)
+    # News names its protagonist first: a company in the lead is what the article is about.
+    lead = " ".join(s.text for s in sentences[:2])
+    in_lead = [name for name in organisations if re.search(rf"\b{re.escape(name)}\b", lead)]
     reader = _Reader(
         article,
         published,
         periods.most_common(1)[0][0] if periods else None,
-        top[0][0] if (top := mentions.most_common(1)) and top[0][1] >= 2 else None,
-        find_organisations(text),
+        in_lead[0]
+        if in_lead
+        else (top[0][0] if (top := mentions.most_common(1)) and top[0][1] >= 2 else None),
+        organisations,
     )
     return deduplicate([fact for s in sentences for fact in _sentence_facts(s, reader)])
 
