@@ -193,7 +193,7 @@ CONTEXT: dict[str, re.Pattern[str]] = {
         r"(?:buyers|customers|clients)\s+(?:in|from|abroad)",
         re.I,
     ),
-    "revenue": re.compile(r"revenues?|turnover|sales|proceeds", re.I),
+    "revenue": re.compile(r"revenues?|turnover|sales|proceeds|\bsold\b(?!\s+to\b)", re.I),
     "investment": re.compile(
         r"invest|capital\s+expenditure|capex|\bdeal\b|put\s+(?:RU[BR]|\d)", re.I
     ),
@@ -210,7 +210,7 @@ CONTEXT: dict[str, re.Pattern[str]] = {
 }
 # Words that speak of exports only when a foreign place is named in the same sentence.
 WEAK_EXPORT = re.compile(
-    r"\b(?:purchased|bought|sold|used|in\s+demand|popular)\s+in\b|\bmarkets?\s+(?:of|in)\b|"
+    r"\b(?:purchased|bought|sold|used|in\s+demand|popular)\s+in\b|\bmarkets?\b|"
     r"\b(?:buyers|customers|clients|consumers|partners)\b|\bdestinations?\b",
     re.I,
 )
@@ -242,8 +242,8 @@ SHARE_WORDS = re.compile(
     re.I,
 )
 OF_EXPORTERS = re.compile(
-    r"^\s*(?:of\s+(?:the\s+|all\s+|its\s+|their\s+|the\s+zone's\s+)?)?(?:resident|compan|firm|"
-    r"enterprise)",
+    r"^\s*(?:of\s+(?:the\s+|all\s+|its\s+|their\s+|the\s+zone's\s+)?)?(?:resident|"
+    r"compan(?:y|ies)(?!'s)|firm|enterprise)",
     re.I,
 )
 NEW_RESIDENTS = re.compile(
@@ -320,7 +320,8 @@ PRODUCTS: list[tuple[str, re.Pattern[str]]] = [
         ("установки для дезинфекции", r"disinfect|sterili[sz]"),
         ("досмотровое оборудование", r"(?:screening|inspection|security)\s+(?:equipment|systems|"
                                      r"scanners)|x-ray\s+scanners"),
-        ("медицинская техника", r"medical\s+(?:equipment|devices?|instruments|products|"
+        ("медицинская техника", r"cardiac\s+monitors?|patient\s+monitors?|"
+                                r"medical\s+(?:equipment|devices?|instruments|products|"
                                 r"technology|hardware)"),
         ("ювелирные изделия", r"jewell?e?ry|\bjewels\b"),
         ("фармацевтика", r"pharmaceutic|\bdrugs\b|\bmedicines\b"),
@@ -330,7 +331,7 @@ PRODUCTS: list[tuple[str, re.Pattern[str]]] = [
         ("робототехника", r"\brobot"),
         ("композитные материалы", r"\bcomposite"),
         ("электротранспорт", r"electric\s+(?:bus|buses|vehicles?|cars?)|charging\s+stations?"),
-        ("светотехника", r"\bled\b|\blighting\b"),
+        ("светотехника", r"\bled\b|\blighting\b|\blamps\b|\bluminaires?\b"),
         ("продукты питания", r"\bfood\b|\bfoodstuffs?\b"),
     )
 ]  # fmt: skip

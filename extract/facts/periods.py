@@ -115,6 +115,11 @@ def russian_period(sentence: str, published: date | None) -> Period | None:
             if published.month >= 7:
                 return date(published.year, 1, 1), date(published.year, 6, 30)
             return date(published.year - 1, 7, 1), date(published.year - 1, 12, 31)
+    single = re.search(r"\bв\s+" + _RU_MONTH + r"(?:\s+((?:19|20)\d\d))?", text)
+    if single and (single.group(2) or (not explicit and relative is None and base_year)):
+        y = int(single.group(2)) if single.group(2) else base_year
+        month = _month(single.group(1))
+        return date(y, month, 1), month_end(y, month)
     quarter = re.search(
         r"\b(iv|iii|ii|i|1|2|3|4|перв\w*|втор\w*|трет\w*|четверт\w*)[-\w]*\s+квартал\w*", text
     )
@@ -175,7 +180,8 @@ COUNT_WORDS = {
     "twelve": 12,
 }
 FIRST_MONTHS = re.compile(
-    r"\b(?:first\s+(\w+)[\s-]months?|(\w+)[\s-]months?\s+(?:of|to|ended|in)\b|(\w+)-month\b)",
+    r"\b(?:(?:first|the|past)\s+(\w+)[\s-]months?|(\w+)[\s-]months?\s+(?:of|to|ended|in)\b|"
+    r"(\w+)-month\b)",
     re.I,
 )
 QUARTER = re.compile(

@@ -72,6 +72,7 @@ GROWTH_METRICS = {
     "output": "output_growth",
 }
 MONEY_METRICS = {"export": "export_volume", "revenue": "revenue", "investment": "investment"}
+ABROAD_AFTER = re.compile(r"^\s*[—–-]?\s*(?:за рубеж|за границ|на экспорт|в друг\w+ стран)")
 # Shipping is a sale at home and an export when the clause names a foreign place.
 SHIPPING = re.compile(r"отгруж|отгрузи|отгрузк")
 # Words that speak of exports only when a foreign place is named in the same sentence.
@@ -79,7 +80,7 @@ WEAK_EXPORT = re.compile(
     r"спрос\w* (?:в|на)|нашл\w* (?:спрос|покупател|клиент)|покупател|главн\w* рынк|основн\w* рынк|"
     r"рынк\w* сбыта|рынком для|крупнейш\w* рынк|закупил|закупа|уходил|уходят|уходит|ушл[аи]|"
     r"обеспечил|"
-    r"направлени|рынк\w* (?:стран|государств)|на рынк|потребител|заказчик|партнер"
+    r"направлени|рынк\w* (?:стран|государств)|на рынк|потребител|заказчик|партнер|покупа"
 )
 GROWTH = re.compile(
     r"вырос|выросл|возрос|увелич|прирост|рост|прибав|превыша|превыс|больше|выше|поднял|нарастил|"
@@ -127,7 +128,7 @@ NOT_DESTINATIONS = {"Россия"}
 PLANNED = re.compile(
     r"рассчитыва|планиру|намерен|собира|выйти на|в перспектив|в будущем|переговор|обсужда|"
     r"посетил|делегаци|из (?:\w+ )?(?:стран|государств)|импорт|закупа\w* (?:в|из)|выставк|"
-    r"\bплан|выход на рынк|ставит цел"
+    r"\bплан|выход на рынк|ставит цел|покупа\w* (?:в|из)\s"
 )
 EXCHANGE_RATE = re.compile(r"(?:курс\w*|доллар\w*|евро|юан\w*)\s+(?:\w+\s+){0,6}$")
 # The zone's or a site's land, even when given in square metres.
@@ -140,13 +141,18 @@ LAND_WORDS = re.compile(
 CITY_WIDE = re.compile(r"\bв (?:столице|москве|городе|регионе|стране)\b|по (?:городу|москве)")
 # «увеличить площадь до 3,8 млн кв. м», «выросла до 95»: the new value itself.
 RISE_TO = re.compile(
-    r"(?:вырос|выросл|увелич|расшир|дорос|подня|достиг|нарасти)\w*(?:\s+\S+){0,6}?\s+до\s*$"
+    r"(?:вырос|выросл|увелич|расшир|дорос|подня|достиг|нарасти|довед|довел|доведя)\w*"
+    r"(?:\s+\S+){0,6}?\s+до\s*$"
 )
 # Figures for more than the zone: a wider area, the whole city or country, a comparison.
 WIDER_AREA = re.compile(
-    r"\bвсего в (?:промзон|город|москв|столиц|стран|росси|регион)|\bв промзон|для сравнения|"
-    r"всех московских|по (?:всей )?(?:москве|городу|стране|россии) в целом"
+    r"\bвсего(?: же)? в (?:промзон|город|москв|столиц|стран|росси|регион|экономик)|\bв промзон|"
+    r"для сравнения|всех московских|по (?:всей )?(?:москве|городу|стране|россии) в целом|"
+    r"экономик\w* (?:москвы|города|столицы|страны)|всего же|"
+    r"(?:зеленоградск|московск|столичн)\w+ (?:производител|предприяти|промышленност)"
 )
+# A sentence that opens on a wider total: «Для сравнения, ...», «Всего же в ...».
+WIDER_OPENING = re.compile(r"^\W*(?:для сравнения|всего же|всего,? (?:в|по) |в целом по )")
 # An industry-wide figure has no subject: «в России занято 30 тыс. человек».
 NATIONAL = re.compile(
     r"\bв росси|\bпо росси|по стране|\bв стране|российск\w+ (?:рын|ювелир|производител|отрасл|"
@@ -186,6 +192,7 @@ LEFT_NOUNS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
     (re.compile(r"сотрудник|работник|штат\b|численност\w* персонал"), "сотрудник", ()),
     (re.compile(r"площадок|площадки"), "площадка", ()),
 )
+NUMBER_OF = re.compile(r"(?:число|количеств\w*|численност\w*)\s+(\w+)(?:\s+\S+){0,5}?\s*$")
 RESIDENT_AFTER = re.compile(
     r"\s*(?:из (?:них|которых)\s+)?(?:(?:являются|являлись|стали|были|[—–-])\s*)?"
     r"(?:\w+\s+)?(?:статус\w* )?резидент"
@@ -333,6 +340,8 @@ def _money(q: Quantity, reading: Reading, family: str | None) -> object:
     if q.unit != "RUB" or EXCHANGE_RATE.search(reading.lower[max(0, q.start - 60) : q.start]):
         return None  # «курс доллара превысил 97 рублей»
     family = reading.family_at(q.start, among=MONEY_METRICS) or family
+    if ABROAD_AFTER.match(reading.lower[q.end : q.end + 25]):
+        family = "export"  # «из них на 190 млн рублей — за рубеж»
     start, end = reading.clause(q.start)
     clause = reading.lower[start:end]
     if family == "revenue" and SHIPPING.search(clause) and _foreign_place_in(reading, start, end):
@@ -358,9 +367,12 @@ def _area(q: Quantity, reading: Reading, family: str | None) -> object:
 
 
 def _multiplier(q: Quantity, reading: Reading, family: str | None) -> object:
-    """«в 3,3 раза», «втрое», «удвоили»: growth of what grew."""
+    """«в 3,3 раза», «втрое», «удвоили»: growth of what grew (a verb's object follows it)."""
     if q.kind != "multiplier":
         return _NOT_MINE
+    if q.rule == "verb_multiplier":
+        following = [k for k in reading.keywords if q.end <= k[0] <= q.end + 30]
+        family = following[0][2] if following else family
     metric = GROWTH_METRICS.get(family or "")
     return (metric, q.value) if metric else None
 
@@ -467,6 +479,9 @@ def _with_left_noun(q: Quantity, text: str) -> Quantity:
     if q.noun or q.unit or q.kind != "number":
         return q
     left = text[max(0, q.start - 60) : q.start]
+    counted = NUMBER_OF.search(left)  # «число резидентов площадки достигло 24»
+    if counted:
+        left = counted.group(1)
     best: tuple[int, str, tuple[str, ...]] | None = None
     for pattern, noun, words in LEFT_NOUNS:
         for match in pattern.finditer(left):
@@ -488,6 +503,13 @@ def _qualifier(q: Quantity, text: str) -> str:
     if q.qualifier == "exact" and OVER_BEFORE.search(before):
         return "over"
     return q.qualifier
+
+
+def _about_a_wider_area(q: Quantity, reading: Reading) -> bool:
+    """Whether the words leading to a figure (from the figure before it) speak of a wider area:
+    «Всего в промзоне «Печатники» ... работают около 300 предприятий»."""
+    begin = max([o.end for o in reading.quantities if o.end <= q.start] + [0])
+    return bool(WIDER_AREA.search(reading.lower[begin : q.end]))
 
 
 def _implied_roubles(q: Quantity, reading: Reading, previous: Reading | None) -> Quantity:
@@ -565,7 +587,7 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
     if national:
         default, earlier = None, []  # an industry-wide figure
     elsewhere = (
-        bool(WIDER_AREA.search(reading.lower))
+        bool(WIDER_OPENING.match(reading.lower))
         or bool(CITY_WIDE.search(reading.lower) and not subjects and not reading.products)
         or (national and not JEWELRY.search(reading.lower))  # only that industry is followed
     )
@@ -578,7 +600,7 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
     if places_exported:
         facts += _destination_facts(reading, state.article, period, subject_at, used)
     for index, q in enumerate(reading.quantities):
-        if index in used or elsewhere:
+        if index in used or elsewhere or _about_a_wider_area(q, reading):
             continue
         q = _with_left_noun(_implied_roubles(q, reading, previous), reading.lower)
         decided = classify(q, reading)
@@ -600,16 +622,31 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_YEAR_SAID = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:-?м|-го)?\s*(?:году|года|г\.)?(?=[\s,.;)]|$)")
 
 
 def _own_period(q: Quantity, reading: Reading, published: date | None) -> Period | None:
-    """A figure whose clause names its own year («в 2022-м, когда оборот составлял 1,07 млрд»)
-    has that period, not the sentence's."""
+    """A figure whose clause names its own year («в 2022-м, когда оборот составлял 1,07 млрд»),
+    or a value whose stretch of text up to the next figure does («1,06 млрд рублей против 812 млн
+    рублей в 2023-м»), has that period, not the sentence's. Growth keeps the sentence's: its
+    comparison base names the earlier year."""
+    if len(reading.quantities) < 2:
+        return None
     start, end = reading.clause(q.start)
     clause = reading.sentence.text[start:end]
-    if not _YEAR.search(clause) or len(reading.quantities) < 2:
+    if _YEAR.search(clause) and (found := russian_period(clause, published)):
+        return found
+    if q.kind != "number":
         return None
-    return russian_period(clause, published)
+    others = [o for o in reading.quantities if o is not q]
+    begin = max([o.end for o in others if o.end <= q.start] + [start])
+    stop = min([o.start for o in others if o.start >= q.end] + [end])
+    stretch = reading.lower[begin:stop]
+    years = _YEAR_SAID.findall(stretch)
+    if len(years) == 1:
+        year = int(years[0])
+        return date(year, 1, 1), date(year, 12, 31)
+    return None
 
 
 def _default_subject(lower: str, state: _Article) -> str | None:

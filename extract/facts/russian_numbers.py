@@ -22,10 +22,14 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from razdel import tokenize
 
 from extract.facts.model import Quantity
+
+if TYPE_CHECKING:
+    from natasha import MorphVocab
 
 CARDINALS: dict[str, float] = {
     "ноль": 0, "один": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7,
@@ -154,6 +158,8 @@ _SPANS_OF_TIME = frozenset({"год", "г", "час", "минута", "день"
 
 @dataclass(frozen=True, slots=True)
 class _Token:
+    """A token of a sentence and where it stands."""
+
     text: str
     start: int
     stop: int
@@ -161,6 +167,7 @@ class _Token:
 
 
 def _token(sentence: str, start: int, stop: int) -> _Token:
+    """The token of ``sentence[start:stop]``."""
     text = sentence[start:stop]
     return _Token(text, start, stop, text.lower().replace("ё", "е"))
 
@@ -212,6 +219,7 @@ class _Text:
 
     @classmethod
     def of(cls, sentence: str) -> _Text:
+        """``sentence`` cut into tokens."""
         tokens = _tokens(sentence)
         return cls(sentence, tokens, _skipped(sentence, tokens))
 
@@ -221,7 +229,8 @@ class _Text:
 
 
 @lru_cache(maxsize=1)
-def _morph():
+def _morph() -> MorphVocab:
+    """natasha's morphology (pymorphy2), loaded once."""
     import warnings
 
     with warnings.catch_warnings():
@@ -240,6 +249,7 @@ def lemmas(word: str) -> tuple[tuple[str, str], ...]:
 
 
 def _has_lemma(word: str, table: Collection[str]) -> str | None:
+    """The first lemma of ``word`` that is in ``table``."""
     for lemma, _ in lemmas(word):
         if lemma in table:
             return lemma
@@ -247,10 +257,12 @@ def _has_lemma(word: str, table: Collection[str]) -> str | None:
 
 
 def _pos(word: str) -> set[str]:
+    """The parts of speech of ``word``'s parses."""
     return {pos for _, pos in lemmas(word)}
 
 
 def _parse_digits(text: str) -> float | None:
+    """«1 250,5» -> 1250.5; None if ``text`` is not a number in digits."""
     cleaned = re.sub(r"[\s\u00a0\u202f\u2009]", "", text)
     if re.fullmatch(r"\d+(?:[.,]\d+)?", cleaned):
         return float(cleaned.replace(",", "."))
@@ -314,6 +326,7 @@ def _unit_after(tokens: list[_Token], i: int) -> tuple[str | None, float, int]:
 
 
 def _advance(tokens: list[_Token], i: int, last: str) -> int:
+    """The index after the first token past ``i`` that reads ``last``."""
     j = i + 1
     while j < len(tokens) and tokens[j].lower != last:
         j += 1
@@ -414,10 +427,12 @@ def _times_abbreviation(sentence: str, tokens: list[_Token], j: int) -> bool:
 
 
 def _singular(word: str) -> bool:
+    """Whether some parse of ``word`` is singular («миллиона», not «миллионы»)."""
     return any("sing" in str(p.tag) for p in _morph().parse(word.lower()))
 
 
 def _is_year_or_date(tokens: list[_Token], i: int, value: float) -> bool:
+    """Token ``i`` is a year («2019», «1998 г.»), a day of a month («12 февраля») or an ordinal."""
     token = tokens[i]
     following = tokens[i + 1].lower if i + 1 < len(tokens) else ""
     if re.fullmatch(r"(19|20)\d\d", token.text):
@@ -438,6 +453,7 @@ def _make(
 
 
 def _qualified(sentence: str, quantity: Quantity) -> Quantity:
+    """``quantity`` with the qualifier and preposition written before it."""
     qualifier, preposition = _qualifier(sentence, quantity.start)
     return Quantity(
         quantity.start, quantity.end, quantity.value, quantity.kind, quantity.unit, qualifier,
@@ -468,10 +484,8 @@ def _signed_percent(text: _Text, i: int) -> Step | None:
     number = _parse_digits(tokens[i + 1].text)
     if number is None:
         return None
-    multiplier = 1 + number / 100
-    return _make(
-        tokens[i].start, tokens[i + 2].stop, multiplier, "multiplier", "plus_percent"
-    ), i + 3
+    end = tokens[i + 2].stop
+    return _make(tokens[i].start, end, 1 + number / 100, "multiplier", "plus_percent"), i + 3
 
 
 def _adverb_multiplier(text: _Text, i: int) -> Step | None:
@@ -575,6 +589,7 @@ class _Number:
 
     @property
     def start(self) -> int:
+        """Where the number starts in the sentence."""
         return self.text.tokens[self.first].start
 
     @cached_property
@@ -637,10 +652,8 @@ def _unit(number: _Number) -> Step | None:
     unit, factor, k = _unit_after(tokens, number.next)
     if unit is None:
         return None
-    value = number.value * factor
-    return _make(
-        number.start, tokens[k - 1].stop, value, "number", number.rule + "_unit", unit=unit
-    ), k
+    value, end = number.value * factor, tokens[k - 1].stop
+    return _make(number.start, end, value, "number", number.rule + "_unit", unit=unit), k
 
 
 def _fraction_of(number: _Number) -> Step | None:
@@ -661,7 +674,7 @@ def _span_of_time(number: _Number) -> Step | None:
 
 
 def _bare_number_word(number: _Number) -> Step | None:
-    """A number word with no noun after it («одна из них», «пять») is no quantity."""
+    """A number word with no noun after it («их было пять») is no quantity."""
     return (None, number.next) if number.noun[0] is None and number.rule == "words" else None
 
 
@@ -670,9 +683,8 @@ def _counted(number: _Number) -> Step:
     noun, words, k = number.noun
     end = number.text.tokens[k - 1].stop if noun is not None else number.end
     rule = number.rule + ("_noun" if noun else "")
-    return _make(number.start, end, number.value, "number", rule, noun=noun, words=words), max(
-        k, number.next
-    )
+    counted = _make(number.start, end, number.value, "number", rule, noun=noun, words=words)
+    return counted, max(k, number.next)
 
 
 AFTER_NUMBER: tuple[Callable[[_Number], Step | None], ...] = (
