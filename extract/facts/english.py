@@ -17,7 +17,7 @@ from datetime import date
 from extract.facts.dedupe import deduplicate
 from extract.facts.model import Fact, Quantity, Sentence
 from extract.facts.periods import english_period, english_target_year
-from extract.facts.places import find_places, region_code
+from extract.facts.places import find_places, place_named, region_code
 from extract.facts.sentences import blank, split_sentences
 from extract.vocabulary import FLOW_METRICS, METRIC_UNITS, ZONE
 
@@ -619,6 +619,16 @@ def _nearest(items: list[Span], position: int) -> str | None:
     return items[0][2] if items else None
 
 
+def _list_head(regions: list[Span], name: str) -> str:
+    """The region or bloc heading the run of countries that ``name`` ends, else ``name``."""
+    index = max(i for i, item in enumerate(regions) if item[2] == name)
+    while index > 0 and (place := place_named(regions[index - 1][2])) is not None:
+        if place.kind != "country":
+            return regions[index - 1][2]
+        index -= 1
+    return name
+
+
 def _closest(items: list[Span], start: int, end: int) -> str | None:
     if not items:
         return None
@@ -712,6 +722,8 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
         if metric == "export_share":
             product = _closest(products_here, q.start, q.end)
             region = _closest(regions_here, q.start, q.end)
+            if region is not None:  # "the Middle East - the UAE and Jordan - took 45 percent"
+                region = _list_head(regions_here, region)
         elif metric in PRODUCT_METRICS:
             if len({name for *_, name in products_here}) == 1:
                 product = products_here[0][2]

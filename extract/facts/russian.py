@@ -128,7 +128,7 @@ NOT_DESTINATIONS = {"Россия"}
 PLANNED = re.compile(
     r"рассчитыва|планиру|намерен|собира|выйти на|в перспектив|в будущем|переговор|обсужда|"
     r"посетил|делегаци|из (?:\w+ )?(?:стран|государств)|импорт|закупа\w* (?:в|из)|выставк|"
-    r"\bплан|выход на рынк|ставит цел|покупа\w* (?:в|из)\s"
+    r"\bплан|выход на рынк|ставит цел|(?:за|по)?купа(?:ем|ют|ет|ли|л)\s+(?:\w+\s+)?(?:в|из)\s"
 )
 EXCHANGE_RATE = re.compile(r"(?:курс\w*|доллар\w*|евро|юан\w*)\s+(?:\w+\s+){0,6}$")
 # The zone's or a site's land, even when given in square metres.
@@ -633,19 +633,20 @@ def _own_period(q: Quantity, reading: Reading, published: date | None) -> Period
     if len(reading.quantities) < 2:
         return None
     start, end = reading.clause(q.start)
+    if q.kind == "number":
+        others = [o for o in reading.quantities if o is not q]
+        begin = max([o.end for o in others if o.end <= q.start] + [start])
+        stop = min([o.start for o in others if o.start >= q.end] + [end])
+        stretch = reading.sentence.text[begin:stop]
+        if _YEAR.search(stretch):
+            if found := russian_period(stretch, published):
+                return found
+            years = _YEAR_SAID.findall(stretch.lower())  # «против 812 млн рублей в 2023-м»
+            if len(years) == 1:
+                return date(int(years[0]), 1, 1), date(int(years[0]), 12, 31)
     clause = reading.sentence.text[start:end]
-    if _YEAR.search(clause) and (found := russian_period(clause, published)):
-        return found
-    if q.kind != "number":
-        return None
-    others = [o for o in reading.quantities if o is not q]
-    begin = max([o.end for o in others if o.end <= q.start] + [start])
-    stop = min([o.start for o in others if o.start >= q.end] + [end])
-    stretch = reading.lower[begin:stop]
-    years = _YEAR_SAID.findall(stretch)
-    if len(years) == 1:
-        year = int(years[0])
-        return date(year, 1, 1), date(year, 12, 31)
+    if _YEAR.search(clause):
+        return russian_period(clause, published)
     return None
 
 
