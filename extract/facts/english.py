@@ -70,7 +70,7 @@ def _number(text: str) -> float:
 # --------------------------------------------------------------------------- quantity patterns
 
 _SCALE = r"(?:trillion|billion|million|thousand|trn|tn|bln|bn|mln|mn|m|k)"
-_RUB = r"(?:roubles?|rubles?|rub\b\.?|₽)"
+_RUB = r"(?:roubles?|rubles?|ru[br]\b\.?|₽)"
 _FOREIGN = r"(?:us\$|\$|€|£|usd|eur|cny|gbp|dollars?|euros?|yuan|pounds)"
 _AREA = (
     r"(?P<unit>hectares?|ha\b|square[\s-]kilomet(?:re|er)s?|sq\.?\s?km\b|km2|km²|"
@@ -95,7 +95,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "money",
         re.compile(
-            rf"(?<![a-z])(?P<cur>rub(?![a-z])|₽|{_FOREIGN})\s?(?P<num>{DIGITS})\s?"
+            rf"(?<![a-z])(?P<cur>ru[br](?![a-z])|₽|{_FOREIGN})\s?(?P<num>{DIGITS})\s?"
             rf"(?P<scale>{_SCALE})?\b"
             rf"|{B}(?P<num2>{DIGITS})\s?(?P<scale2>{_SCALE})?\s?(?P<cur2>{_RUB}|{_FOREIGN})(?!\w)",
             re.I,
@@ -128,7 +128,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\bevery\s+(?P<ord>" + "|".join(ORDINALS) + r")\b"
             rf"|\bone\s+in\s+(?P<den>{NUM}){E}"
             r"|\b(?P<frac>two[\s-]thirds|three[\s-]quarters|(?:a|one)\s+(?:third|fifth|sixth|tenth)"
-            r"(?!\s+quarter)|(?:a|one)\s+quarter(?=\s+of\b)|(?<!first )(?<!second )half)\b"
+            r"(?!\s+quarter)|(?:a|one)\s+quarter(?=\s+(?:of|more|higher|up|less|lower|above)\b)|"
+            r"(?<!first )(?<!second )half)\b"
             r"(?![-\s]year|\sof\s(?:the\s)?year|\sof\s\d)",
             re.I,
         ),
@@ -142,10 +143,47 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        # "24 companies, 15 of them residents": the part that is resident
+        "count",
+        re.compile(
+            rf"{B}(?P<num>{NUM}){E}\s+of\s+(?:them|which|these)\s+(?:are\s+|being\s+)?(?P<adj>)"
+            r"(?P<noun>residents?)\b",
+            re.I,
+        ),
+    ),
+    (
         "employ",
         re.compile(
             rf"\bemploy\w*\s+(?:\w+\s+){{0,2}}?(?P<num>{DIGITS})\s+"
             r"(?:people|workers|staff|employees)\b",
+            re.I,
+        ),
+    ),
+    (
+        # "Some 21,500 people work at ...", "1,150 employees are employed"
+        "employ",
+        re.compile(
+            rf"{B}(?P<num>{DIGITS})\s+(?:people|workers|employees|specialists|engineers)\s+"
+            r"(?:now\s+|already\s+)?(?:work|are\s+employed|will\s+work|are\s+working)\b",
+            re.I,
+        ),
+    ),
+    (
+        # "plans to hire about 200 more", "will recruit 40 engineers"
+        "employ",
+        re.compile(
+            rf"\b(?:hire|hiring|hired|recruit\w*|take\s+on)\s+(?:(?:about|around|some|another|"
+            rf"up\s+to|over|more\s+than|nearly|almost)\s+)?(?P<num>{DIGITS}){E}",
+            re.I,
+        ),
+    ),
+    (
+        # "its workforce has grown to 310", "headcount reached 1,200"
+        "employ",
+        re.compile(
+            r"\b(?:workforce|headcount|staff|payroll)\s+(?:\w+\s+){0,3}?(?:to|of|at|reached|"
+            rf"exceeded|totals?|totalled)\s+(?:(?:about|around|some|over|nearly)\s+)?"
+            rf"(?P<num>{DIGITS}){E}",
             re.I,
         ),
     ),
