@@ -121,3 +121,34 @@ def test_a_scale_word_alone_is_the_number(
 
 def test_plural_scale_words_are_vague_not_numbers() -> None:
     assert find_quantities("Миллионы людей смотрят трансляцию.") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span", "value"),
+    [
+        ("Оборот составил 1 200 000 рублей.", "1 200 000 рублей", 1.2e6),
+        ("Выручка — 1 250,5 тыс. рублей.", "1 250,5 тыс. рублей", 1_250_500),
+    ],
+)
+def test_groups_of_thousands_glued_by_one_space(sentence: str, span: str, value: float) -> None:
+    quantity = only(sentence)
+    assert (sentence[quantity.start : quantity.end], quantity.value) == (span, value)
+
+
+def test_a_group_with_decimals_ends_the_number() -> None:
+    sentence = "Цена 1 250,5 000 рублей."
+    first = find_quantities(sentence)[0]
+    assert (sentence[first.start : first.end], first.value) == ("1 250,5", 1250.5)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Экспорт вырос в 3,2 р. больше, чем годом ранее.",
+        "Экспорт вырос в 3,2 р.",
+        "Экспорт вырос в 3,2 Р. БОЛЬШЕ прежнего.",
+    ],
+)
+def test_r_after_v_and_before_a_comparison_is_times(sentence: str) -> None:
+    quantity = only(sentence)
+    assert (quantity.value, quantity.kind, quantity.unit) == (3.2, "multiplier", None)

@@ -495,8 +495,8 @@ def _is_year(sentence: str, m: re.Match[str]) -> bool:
     end = start = m.start("num")
     while start > 0 and sentence[start - 1].isspace():
         start -= 1
-    # the longest word of YEAR_BEFORE is 9 letters; «^» matches only where the sentence starts
-    return bool(YEAR_BEFORE.search(sentence, max(0, start - 12), end))
+    # 40 characters hold any word of YEAR_BEFORE; «^» matches only where the sentence starts
+    return bool(YEAR_BEFORE.search(sentence, max(0, start - 40), end))
 
 
 MAX_QUANTITIES = 64

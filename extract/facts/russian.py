@@ -576,11 +576,19 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
         state.previous_subjects = find_subjects(sentence.text, [])
         return []
     period = period or (state.previous_period if anaphoric else None)
-    # natasha's NER is the costly part: it runs only where the gazetteers and quoted names
-    # leave a sentence with a figure but nobody it is about, and a name could be there.
     subjects = find_subjects(sentence.text, [])
-    if not subjects and NAME_LIKE.search(sentence.text[1:]):
-        subjects = find_subjects(sentence.text, named_entities(sentence.text))
+    # natasha's NER is the costly part: it runs only for a sentence that gives a fact, where the
+    # gazetteers and quoted names leave nobody it is about and a name could be there.
+    with_names: list[list[tuple[int, int, str, str]]] = []
+
+    def named() -> list[tuple[int, int, str, str]]:
+        if not with_names:
+            found = subjects
+            if not subjects and NAME_LIKE.search(sentence.text[1:]):
+                found = find_subjects(sentence.text, named_entities(sentence.text))
+            with_names.append(found)
+        return with_names[0]
+
     default = _default_subject(reading.lower, state)
     earlier = (state.previous_subjects or []) if anaphoric else []
     national = not subjects and bool(NATIONAL.search(reading.lower))
@@ -593,7 +601,7 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
     )
 
     def subject_at(position: int) -> str | None:
-        return subject_for(position, subjects, earlier, default)
+        return subject_for(position, named(), earlier, default)
 
     facts: list[Fact] = []
     used: set[int] = set()
@@ -617,7 +625,8 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
             sentence.text.strip(), sentence.start + q.start, sentence.start + q.end, q.rule,
             None if flow else russian_target_year(sentence.text),
         ))  # fmt: skip
-    state.previous, state.previous_period, state.previous_subjects = reading, period, subjects
+    state.previous, state.previous_period = reading, period
+    state.previous_subjects = with_names[0] if with_names else subjects
     return facts
 
 

@@ -228,10 +228,14 @@ def article_subject(
     return None
 
 
-# A capitalised word past the first letter, or a Latin one: where an organisation may be named.
+# Where an organisation may be named without quotes: a capitalised name after a legal form or a
+# company word («ООО Ромашка», «компания Ромашка»), or a Latin name. Only such sentences go to
+# natasha's NER (a person's name or a city alone never gives a subject, and the NER is costly).
 NAME_LIKE = re.compile(
-    r"(?<=[\s(«\"])(?!Москв|Росси|Зеленоград|Подмосков|Минпромторг|Депар|Прави|Мэр)[А-ЯЁA-Z][а-яёa-z]+"
-    r"|[A-Za-z]{3,}"
+    r"\b(?:ООО|АО|ПАО|ЗАО|ОАО|ГК|НПО|НПП|НИИ|(?i:компани|предприяти|завод|фабрик|групп|"
+    r"холдинг|концерн|корпораци|производител|разработчик|стартап)\w*)\s+"
+    r"(?!Москв|Росси|Зеленоград)[А-ЯЁA-Z][а-яёa-z]+"
+    r"|\b[A-Z][A-Za-z]{2,}"
 )
 GENERIC_PLACE = re.compile(r"\b(?:площадк|технопарк|территори|резидент)\w*", re.I)
 GENERIC_COMPANY = re.compile(
