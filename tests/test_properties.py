@@ -273,7 +273,7 @@ def amounts(draw) -> tuple[tuple[str, str, str | None], str, float, str, dict[st
     tail = draw(st.sampled_from(["unit", "noun", "bare"] if written_in == "digits" else
                                 ["unit", "noun"]))  # fmt: skip
     # Out of scope: a bare number word («около пяти тысяч.») is not a quantity by design
-    # (quantities.py skips «одна из них»-like words without a noun or unit).
+    # (russian_numbers.py skips «одна из них»-like words without a noun or unit).
     scale = draw(st.sampled_from([None, 1e3, 1e6, 1e9]))
     counted = draw(st.sampled_from(NOUNS if tail == "noun" else UNIT_WORDS))
     parts: list[str] = []
@@ -353,7 +353,7 @@ def amount_sentences(draw) -> Printed:
 def percent_sentences(draw) -> Printed:
     """«70%», «12,5 %», «около пяти процентов»."""
     case = draw(st.sampled_from([NOM, GEN]))
-    # Out of scope: «процентам», «процентах»; quantities.py reads процент/-а/-ов only.
+    # Out of scope: «процентам», «процентах»; russian_numbers.py reads процент/-а/-ов only.
     if draw(st.booleans()):
         text, value, integer = draw(digit_numbers(max_int=999))
         sign = draw(st.sampled_from(["%", "\u00a0%", " %", " процент"]))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from extract.facts.dedupe import deduplicate
-from extract.facts.model import Fact, Quantity, Sentence
+from extract.facts.model import MAX_QUANTITIES, Fact, Quantity, Sentence
 from extract.facts.periods import english_period, english_target_year
 from extract.facts.places import find_places, place_named, region_code
 from extract.facts.sentences import blank, split_sentences
@@ -497,12 +497,6 @@ def _is_year(sentence: str, m: re.Match[str]) -> bool:
         start -= 1
     # 40 characters hold any word of YEAR_BEFORE; «^» matches only where the sentence starts
     return bool(YEAR_BEFORE.search(sentence, max(0, start - 40), end))
-
-
-MAX_QUANTITIES = 64
-"""The most quantities read from one sentence piece, as in
-:data:`extract.facts.russian_numbers.MAX_QUANTITIES`: a real sentence has a handful, and the cap
-bounds the work of the steps that look at the whole sentence per quantity."""
 
 
 def find_quantities(sentence: str) -> list[Quantity]:

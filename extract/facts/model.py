@@ -68,5 +68,11 @@ class Quantity:
         return replace(self, **changes)
 
 
+MAX_QUANTITIES = 64
+"""The most quantities read from one sentence piece (see :mod:`extract.facts.sentences`), in
+either language. A real sentence has a handful; a piece with more is a table or hostile input
+(«123 123 123 ...»), and the cap bounds the work of every later step, which looks at the whole
+sentence per quantity."""
+
 Span = tuple[int, int, str]
 """``(start, end, name)`` of something named in a sentence: a place, a product, a subject."""

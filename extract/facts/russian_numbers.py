@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from razdel import tokenize
 
-from extract.facts.model import Quantity
+from extract.facts.model import MAX_QUANTITIES, Quantity
 
 if TYPE_CHECKING:
     from natasha import MorphVocab
@@ -137,11 +137,6 @@ NUMBERED = re.compile(  # starts a word: «доходом 12 млн» is not «�
     r"пер\.|шоссе|проспект|пр-т|квартал|мкр\.?|серии|модел\w*|версии)\s*$"
 )
 
-
-MAX_QUANTITIES = 64
-"""The most quantities read from one sentence piece (see :mod:`extract.facts.sentences`). A real
-sentence has a handful; a piece with more is a table or hostile input («123 123 123 ...»), and
-the cap bounds the work of every later step, which looks at the whole sentence per quantity."""
 
 _GROUP = re.compile(r"\d{3}(?:,\d+)?")  # «250», «250,5»: a group of thousands, maybe the last
 _GROUPED = re.compile(r"\d{1,3}(?:[\s\u00a0\u202f\u2009]\d{3})*")  # «1», «1 250»: takes a group
