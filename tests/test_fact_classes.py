@@ -239,3 +239,17 @@ def test_a_headline_figure_the_text_does_not_repeat() -> None:
     text = "В 2024 году выручка резидентов возросла на 48,9% — до 108 млрд рублей."
     facts = facts_in(text, article="a", published=PUBLISHED, title=title)
     assert [round(f.value, 3) for f in facts if f.metric == "revenue_growth"] == [1.489]
+
+
+def test_around_is_approximate_and_a_comparison_base_is_not_the_period() -> None:
+    assert ("investment", 4.5e10, "approx") in read(
+        "Инвестиции резидентов составили вокруг 45 млрд рублей."
+    )
+    text = "In the first quarter of 2024 exports rose; compared to January-March 2022, deliveries increased by 4.5 times."
+    facts = facts_in(text, article="a", published=PUBLISHED, title=None, language="en")
+    growth = next(f for f in facts if f.metric == "export_growth")
+    assert (growth.value, growth.period_start, growth.period_end) == (
+        4.5,
+        date(2024, 1, 1),
+        date(2024, 3, 31),
+    )

@@ -233,7 +233,10 @@ def english_period(sentence: str, published: date | None) -> Period | None:
     """The period an English sentence's flow figure covers, resolved against ``published``."""
     named = _year(sentence, published)
     year = named or (published.year if published else None)
-    if (months := MONTH_RANGE.search(sentence)) is not None:
+    months = next(
+        (m for m in MONTH_RANGE.finditer(sentence) if not _is_base(sentence, m.start())), None
+    )  # «compared to January-March 2019» is the base, not the period
+    if months is not None:
         first, last, *_rest = [g for g in months.groups()[:4] if g]
         y = int(months.group(5)) if months.group(5) else year
         a, b = _EN_ABBR.index(first[:3].lower()) + 1, _EN_ABBR.index(last[:3].lower()) + 1
