@@ -99,7 +99,7 @@ GROWTH_NOUN_BEFORE = re.compile(
 )
 SHARE_WORDS = re.compile(
     r"дол[яию]|приход|пришл|пришел|составля|составил|из них|от общего|обеспечи|занял|принес|"
-    r"дал[аи]?\b|ушл[оаи]|ушел|уходит|забрал|досталось|на долю"
+    r"дал[аи]?\b|дают|дает|ушл[оаи]|ушел|уходит|забрал|досталось|на долю"
 )
 NEW_RESIDENTS = re.compile(
     r"нов\w* резидент|статус\w*\s+резидент.{0,80}?получил|получил\w*.{0,40}статус|"
@@ -130,6 +130,11 @@ PLANNED = re.compile(
     r"посетил|делегаци|из (?:\w+ )?(?:стран|государств)|импорт|закупа\w* (?:в|из)|выставк|"
     r"\bплан|выход на рынк|ставит цел|(?:за|по)?купа(?:ем|ют|ет|ли|л)\s+(?:\w+\s+)?(?:в|из)\s"
 )
+# A price is not a flow: «средний чек», «грамм золота», «стоимость билета».
+PRICE = re.compile(
+    r"средн\w* чек|\bцен[аыуе]?\b|стоимост\w*(?! (?:экспорт|поставок|продукц))|"
+    r"\bграмм\w*|за (?:штуку|единицу|грамм|метр|час)|\bтариф|\bставк\w*|\bзарплат|\bоклад"
+)
 EXCHANGE_RATE = re.compile(r"(?:курс\w*|доллар\w*|евро|юан\w*)\s+(?:\w+\s+){0,6}$")
 # The zone's or a site's land, even when given in square metres.
 LAND_WORDS = re.compile(
@@ -141,7 +146,7 @@ LAND_WORDS = re.compile(
 CITY_WIDE = re.compile(r"\bв (?:столице|москве|городе|регионе|стране)\b|по (?:городу|москве)")
 # «увеличить площадь до 3,8 млн кв. м», «выросла до 95»: the new value itself.
 RISE_TO = re.compile(
-    r"(?:вырос|выросл|увелич|расшир|дорос|подня|достиг|нарасти|довед|довел|доведя)\w*"
+    r"(?:вырос|выросл|увелич|расшир|дорос|подня|достиг|нарасти|довед|довел|доведя|удво|утро)\w*"
     r"(?:\s+\S+){0,6}?\s+до\s*$"
 )
 # Figures for more than the zone: a wider area, the whole city or country, a comparison.
@@ -162,7 +167,7 @@ JEWELRY = re.compile(r"ювелир|украшени|драгоценн|золо
 # Counting who does something is not counting how many there are: «десять резидентов покажут».
 EVENT = re.compile(
     r"покаж|представ|прим\w* участи|участву|посет|выступ|подпис|награ|обучени|экскурси|"
-    r"соревн|конкурс"
+    r"соревн|конкурс|вед[уеё]т|переговор|отгружа|экспортиру|поставля"
 )
 # Lines that are a site's navigation, not the article: «Читайте также: ...».
 NOISE = re.compile(
@@ -199,6 +204,7 @@ RESIDENT_AFTER = re.compile(
 )
 # Verbs that multiply: «удвоили экспорт», «утроил выручку».
 MULTIPLYING_VERBS = re.compile(r"\b(?:удво|утро|учетвер)(?:ил[аио]?|ил[аи]сь|ен[аоы]?|ени[еяю])\b")
+BY_HALF = re.compile(r"\bнаполовину\b")  # «выросла наполовину»: growth by half
 _VERB_FACTORS = {"удво": 2.0, "утро": 3.0, "учетвер": 4.0}
 _BOUNDARY = re.compile(r"(?<!\d),|,(?!\d)|;|:|\s[—–-]\s|\(|\)")
 
@@ -305,7 +311,10 @@ def _is_market(mention: PlaceMention, text: str) -> bool:
 
 
 def _multiplying_verbs(lower: str) -> list[Quantity]:
-    found = []
+    found = [
+        Quantity(m.start(), m.end(), 0.5, "share", None, "exact", None, (), "на", "by_half")
+        for m in BY_HALF.finditer(lower)
+    ]
     for match in MULTIPLYING_VERBS.finditer(lower):
         factor = next(v for stem, v in _VERB_FACTORS.items() if match.group(0).startswith(stem))
         before = lower[max(0, match.start() - 20) : match.start()]
@@ -339,6 +348,8 @@ def _money(q: Quantity, reading: Reading, family: str | None) -> object:
         return _NOT_MINE
     if q.unit != "RUB" or EXCHANGE_RATE.search(reading.lower[max(0, q.start - 60) : q.start]):
         return None  # «курс доллара превысил 97 рублей»
+    if PRICE.search(reading.lower[max(reading.clause(q.start)[0], q.start - 50) : q.start]):
+        return None  # «средний чек снизился до 14,2 тыс. рублей»
     family = reading.family_at(q.start, among=MONEY_METRICS) or family
     if ABROAD_AFTER.match(reading.lower[q.end : q.end + 25]):
         family = "export"  # «из них на 190 млн рублей — за рубеж»
@@ -395,7 +406,11 @@ def _growth_or_share(q: Quantity, reading: Reading, family: str | None) -> objec
         metric = GROWTH_METRICS.get(family or "")
         factor = 1 - ratio if declines and not grows else 1 + ratio
         return (metric, factor) if metric else None
-    if q.noun in ("резидент", "компания", "предприятие", "участник") and family == "export":
+    noun = q.noun
+    if noun is None and q.kind == "share":  # «отгружает 41 резидент — почти каждый седьмой»
+        left = text[max(reading.clause(q.start)[0] - 40, 0) : q.start]
+        noun = "резидент" if "резидент" in left else ("компания" if "компани" in left else None)
+    if noun in ("резидент", "компания", "предприятие", "участник") and family == "export":
         return "exporters_share", ratio
     # a share of exports is about a product or a place; «треть от всего экспорта» is not
     about = reading.products or reading.places
@@ -412,8 +427,10 @@ def _count(q: Quantity, reading: Reading, family: str | None) -> object:
     clause = reading.clause_with_heading(q.start)
     new = bool(NEW_RESIDENTS.search(clause)) or "новый" in words
     counts_firms = noun in ("резидент", "арендатор") or noun in COMPANY_NOUNS
-    after = reading.lower[q.end : min(q.end + 40, reading.clause(q.start)[1])]
-    if counts_firms and not new and EVENT.search(after):
+    bounds = reading.clause(q.start)
+    after = reading.lower[q.end : min(q.end + 40, bounds[1])]
+    before = reading.lower[max(bounds[0], q.start - 25) : q.start]
+    if counts_firms and not new and (EVENT.search(after) or EVENT.search(before)):
         return None  # «десять резидентов покажут свои разработки»
     if noun in ("резидент", "арендатор"):
         return ("new_residents" if new else "resident_count"), q.value
@@ -443,6 +460,7 @@ def _single_product(products: list[Span]) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
+RELATIVE_BEFORE = re.compile(r"\b(?:куда|где|на которые|на который|на которую|на них)\b")
 _SHARE_OWNER = re.compile(r"на долю\s+$|(?:^|\s)на\s+$")
 
 
@@ -650,7 +668,11 @@ def _own_period(q: Quantity, reading: Reading, published: date | None) -> Period
         if _YEAR.search(stretch):
             if found := russian_period(stretch, published):
                 return found
-            years = _YEAR_SAID.findall(stretch.lower())  # «против 812 млн рублей в 2023-м»
+            years = [  # «против 812 млн рублей в 2023-м»; «до 2028 года» is a target
+                m.group(1)
+                for m in _YEAR_SAID.finditer(stretch.lower())
+                if not re.search(r"(?:\bдо|\bк|\bс|после)\s*$", stretch.lower()[: m.start()])
+            ]
             if len(years) == 1:
                 return date(int(years[0]), 1, 1), date(int(years[0]), 12, 31)
     clause = reading.sentence.text[start:end]
@@ -711,6 +733,11 @@ def _place_and_product(metric: str, q: Quantity, reading: Reading) -> tuple[str 
     products, places = reading.products, reading.places
     if metric == "export_share" and (owner := _share_owner(q, reading)):
         return owner, _single_product(products)
+    clause_start = reading.clause(q.start)[0]
+    if metric == "export_share" and RELATIVE_BEFORE.search(reading.lower[clause_start : q.start]):
+        before = [r for r in places if r[0] < q.start]  # «Ближний Восток — ОАЭ, куда ушло 46%»
+        if before:
+            return _list_head(places, before[-1]), None
     if metric in ("export_share", "export_volume"):
         after = sorted(
             [(p[0], "product", p[2]) for p in products if p[0] > q.start]
