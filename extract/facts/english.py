@@ -19,7 +19,7 @@ from extract.facts.model import MAX_QUANTITIES, Fact, Quantity, Sentence
 from extract.facts.periods import english_period, english_target_year
 from extract.facts.places import find_places, place_named, region_code
 from extract.facts.sentences import blank, split_sentences
-from extract.vocabulary import FLOW_METRICS, METRIC_UNITS, ZONE
+from extract.vocabulary import FLOW_METRICS, METRIC_UNITS, SITES, ZONE
 
 # --------------------------------------------------------------------------- numbers
 
@@ -129,6 +129,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             rf"|\bone\s+in\s+(?P<den>{NUM}){E}"
             r"|\b(?P<frac>two[\s-]thirds|three[\s-]quarters|(?:a|one)\s+(?:third|fifth|sixth|tenth)"
             r"(?!\s+quarter)|(?:a|one)\s+quarter(?=\s+(?:of|more|higher|up|less|lower|above)\b)|"
+            r"(?<=\bby )(?:a|one)\s+quarter|"
             r"(?<!first )(?<!second )half)\b"
             r"(?![-\s]year|\sof\s(?:the\s)?year|\sof\s\d)",
             re.I,
@@ -165,6 +166,25 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             rf"{B}(?P<num>{DIGITS})\s+(?:people|workers|employees|specialists|engineers)\s+"
             r"(?:now\s+|already\s+)?(?:work|are\s+employed|will\s+work|are\s+working)\b",
+            re.I,
+        ),
+    ),
+    (
+        # "the number of people employed ... stood at more than 43,000"
+        "employ",
+        re.compile(
+            r"\bnumber\s+of\s+(?:people|employees|workers|staff|jobs)\b(?:\s+[\w,]+){0,6}?\s+"
+            r"(?:stood\s+at|reached|rose\s+to|grew\s+to|came\s+to|was|is|totalled|exceeded)\s+"
+            rf"(?:(?:more\s+than|over|about|around|some|nearly|almost)\s+)?(?P<num>{DIGITS}){E}",
+            re.I,
+        ),
+    ),
+    (
+        # "bringing the number of residents there to 27"
+        "count",
+        re.compile(
+            r"\bnumber\s+of\s+(?P<adj>)(?P<noun>residents|companies)\b(?:\s+\w+){0,4}?\s+"
+            rf"(?:to|at|reached|stood\s+at|is|was)\s+(?P<num>{DIGITS}){E}",
             re.I,
         ),
     ),
@@ -263,6 +283,8 @@ WIDER_AREA = re.compile(
     r"\bnationwide\b|\bacross\s+(?:moscow|the\s+city|russia)\b",
     re.I,
 )
+JEWELRY = re.compile(r"jewell?e?ry|jewell?ers?|\bgold\b|\bsilver\b", re.I)
+THE_SITE = re.compile(r"\b(?:the|its|this)\s+site(?:'s)?\b", re.I)
 # Places that are not (yet) destinations: plans, contacts, visits, imports.
 PLANNED = re.compile(
     r"\b(?:plan|plans|planned|planning|intends?|aims?|hopes?|expects?|contacts?|developing|"
@@ -567,7 +589,8 @@ def _growth(q: Quantity, text: str) -> float | None:
 
 def classify(q: Quantity, text: str) -> tuple[str, float] | None:
     """The metric and the value in its unit for a quantity of ``text``, or None."""
-    family = _family(text, q.start)
+    start, end = _clause(text, q.start)  # "revenue rose 21 percent, while output grew ..."
+    family = _family(text[start:end], q.start - start) or _family(text, q.start)
     exporting = CONTEXT["export"].search(text) is not None
     if q.unit == "RUB":
         metric = {"export": "export_volume", "revenue": "revenue", "investment": "investment"}
@@ -680,6 +703,7 @@ class _Reader:
     products: list[Span] = field(default_factory=list)
     export: bool = False
     last_org: str | None = None
+    site: str | None = None  # the site the article mentions most ("the site's residents")
 
 
 def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
@@ -701,6 +725,11 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
         companies = [s for s in subjects if s[2] in reader.organisations]
         if companies:  # a company beats its site, a site beats the zone (as in Russian)
             return _nearest(companies, position)
+        sites = [s for s in subjects if s[2] in SITES and s[0] < position]
+        if sites:
+            return sites[-1][2]
+        if reader.site and THE_SITE.search(raw):
+            return reader.site  # "exports by the site's residents"
         here = _nearest(_within(subjects, _clause(raw, position)), position)
         before = [name for start, _, name in subjects if start < position]
         if here or before:
@@ -742,7 +771,9 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
         if index in used or BASE_VALUE.search(text[max(0, q.start - 25) : q.start]):
             continue  # «up from 45 billion roubles»: the comparison base, not the figure
         bounds = _clause(raw, q.start)
-        if WIDER_AREA.search(raw[bounds[0] : bounds[1]]) and not _within(subjects, bounds):
+        clause = raw[bounds[0] : bounds[1]]
+        wider = WIDER_AREA.search(clause) and not _within(subjects, bounds)
+        if wider and not JEWELRY.search(clause):  # only jewelry is followed as a whole
             continue  # «Moscow's manufacturers as a whole employ ...»
         decided = classify(q, text)
         if decided is None:
@@ -793,6 +824,7 @@ def extract_facts(
         if in_lead
         else (top[0][0] if (top := mentions.most_common(1)) and top[0][1] >= 2 else None),
         organisations,
+        site=next((name for name, _ in mentions.most_common() if name in SITES), None),
     )
     return deduplicate([fact for s in sentences for fact in _sentence_facts(s, reader)])
 

@@ -201,6 +201,11 @@ BASE_BEFORE = re.compile(
     r"|\bfrom\s+[\d$€₽]\S*(?:\s+\S+){0,3}\s+in\s*$",
     re.I,
 )
+COMPARED_BEFORE = re.compile(
+    r"\b(?:compared\s+(?:with|to)|than|versus|vs\.?|against|relative\s+to)"
+    r"(?:\s+(?:the|same|period|of|in))*\s*$",
+    re.I,
+)
 RELATIVE = [
     (-2, re.compile(r"\b(?:the\s+)?year\s+before\s+last\b", re.I)),
     (-1, re.compile(r"\blast\s+year\b", re.I)),
@@ -234,8 +239,13 @@ def english_period(sentence: str, published: date | None) -> Period | None:
     named = _year(sentence, published)
     year = named or (published.year if published else None)
     months = next(
-        (m for m in MONTH_RANGE.finditer(sentence) if not _is_base(sentence, m.start())), None
-    )  # «compared to January-March 2019» is the base, not the period
+        (
+            m
+            for m in MONTH_RANGE.finditer(sentence)
+            if not COMPARED_BEFORE.search(sentence[max(0, m.start() - 40) : m.start()])
+        ),
+        None,
+    )  # "compared to January-March 2019" is the base, not the period
     if months is not None:
         first, last, *_rest = [g for g in months.groups()[:4] if g]
         y = int(months.group(5)) if months.group(5) else year
