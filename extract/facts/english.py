@@ -324,7 +324,9 @@ BASE_VALUE = re.compile(
 )
 COUNT_OF_PLACE = re.compile(r"\s*(?:in|of|across)\s+(?:the\s+)?$", re.I)
 TO_PLACE = re.compile(r"\b(?:to|into)\s+(?:the\s+)?$", re.I)
-CLAUSE_BREAK = re.compile(r";|,\s*(?:while|whereas|but|although|though)\b|\s(?:while|whereas)\s")
+CLAUSE_BREAK = re.compile(
+    r";|:\s|,\s*(?:while|whereas|but|although|though|bringing)\b|\s(?:while|whereas)\s"
+)
 PHONE = re.compile(r"\+\d[\d\s().-]{6,}\d|\(\d{3,5}\)\s*\d[\d\s-]{4,}\d")
 DATE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b")
 YEAR_BEFORE = re.compile(
@@ -616,7 +618,8 @@ def classify(q: Quantity, text: str) -> tuple[str, float] | None:
     if q.noun == "building":
         return "building_count", q.value
     if q.noun in ("resident", "company"):
-        if NEW_RESIDENTS.search(text) or "new" in q.noun_words:
+        clause = text[slice(*_clause(text, q.start))]
+        if NEW_RESIDENTS.search(clause) or "new" in q.noun_words:
             return "new_residents", q.value
         if q.noun == "resident" or "resident" in OF_THEM_RESIDENTS.sub("", text.lower()):
             return "resident_count", q.value
@@ -725,9 +728,10 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
         companies = [s for s in subjects if s[2] in reader.organisations]
         if companies:  # a company beats its site, a site beats the zone (as in Russian)
             return _nearest(companies, position)
-        sites = [s for s in subjects if s[2] in SITES and s[0] < position]
+        bounds = _clause(raw, position)
+        sites = [s for s in subjects if s[2] in SITES and s[0] < bounds[1]]
         if sites:
-            return sites[-1][2]
+            return _nearest(sites, position)
         if reader.site and THE_SITE.search(raw):
             return reader.site  # "exports by the site's residents"
         here = _nearest(_within(subjects, _clause(raw, position)), position)
