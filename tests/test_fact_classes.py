@@ -253,3 +253,53 @@ def test_around_is_approximate_and_a_comparison_base_is_not_the_period() -> None
         date(2024, 1, 1),
         date(2024, 3, 31),
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "fact"),
+    [
+        ("Выручка компании в 2025 году выросла наполовину.", "ru", ("revenue_growth", 1.5, "exact")),
+        ("За полугодие экспорт мы удвоили — до 420 млн рублей.", "ru",
+         ("export_volume", 420e6, "exact")),
+        ("The number of people employed by residents stood at more than 43,000.", "en",
+         ("jobs", 43000, "over")),
+        ("Revenue totalled RUB 2.3bn, up 21 percent, while output grew by a quarter.", "en",
+         ("output_growth", 1.25, "exact")),
+        ("Two firms joined the site, bringing the number of residents there to 27.", "en",
+         ("resident_count", 27, "exact")),
+    ],
+)  # fmt: skip
+def test_more_growth_and_count_phrasings(text: str, language: str, fact: tuple) -> None:
+    assert fact in read(text, language)
+
+
+def test_revenue_growth_keeps_its_own_clause() -> None:
+    found = read("Revenue totalled RUB 2.3bn, up 21 percent, while output grew by a quarter.", "en")
+    assert ("revenue_growth", 1.21, "exact") in found
+    assert ("output_growth", 1.21, "exact") not in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "При этом средний чек снизился до 14,2 тыс. рублей.",
+        "В этом году продукцию за границу отгружает 41 резидент.",
+        "Ещё двенадцать компаний ведут переговоры о поставках.",
+    ],
+)
+def test_prices_and_firms_doing_something_are_not_facts(text: str) -> None:
+    assert [f for f in read(text) if f[0] != "exporters_share"] == []
+
+
+def test_a_share_after_where_belongs_to_the_region_before_it() -> None:
+    text = "Крупнейшим направлением экспорта остается Ближний Восток — ОАЭ и Кувейт, куда ушло 46% поставок, а на Казахстан пришлось 20%."
+    facts = facts_in(text, article="a", published=PUBLISHED, title=None)
+    shares = {round(f.value, 2): f.region for f in facts if f.metric == "export_share"}
+    assert shares[0.46] == "Ближний Восток"
+
+
+def test_counting_companies_on_a_site_is_about_the_site() -> None:
+    text = "Компания «Сигма» открыла цех на площадке «Ангстрем». Компаний на площадке сейчас 35."
+    facts = facts_in(text, article="a", published=PUBLISHED, title=None)
+    count = next(f for f in facts if f.metric == "company_count")
+    assert (count.value, count.subject) == (35, "Ангстрем")
