@@ -62,6 +62,8 @@ eval: install  ## precision and recall of fact extraction on the hand-made corpo
 	$(BIN)/python -m extract.evaluation --corpus data/eval/blind/articles --gold data/eval/blind/gold.jsonl
 	@echo "--- second blind set (written without seeing the extractor)"
 	$(BIN)/python -m extract.evaluation --corpus data/eval/blind2/articles --gold data/eval/blind2/gold.jsonl
+	@echo "--- third blind set (written without seeing the extractor)"
+	$(BIN)/python -m extract.evaluation --corpus data/eval/blind3/articles --gold data/eval/blind3/gold.jsonl
 
 bench: install  ## benchmarks with their baselines (see BENCHMARKS.md); about 7 minutes
 	$(BIN)/python -m bench.run_all

@@ -59,10 +59,16 @@ COMPARISON = re.compile(
 )
 
 
-def russian_period(sentence: str, published: date | None) -> Period | None:
-    """The period a Russian sentence's flow figure covers, resolved against ``published``."""
-    # The base of a comparison is not the period: «в 1,4 раза больше, чем в 2021 году».
-    text = blank(COMPARISON, sentence.lower().replace("ё", "е"))
+def russian_period(
+    sentence: str, published: date | None, *, comparisons: bool = False
+) -> Period | None:
+    """The period a Russian sentence's flow figure covers, resolved against ``published``.
+
+    The base of a comparison is not the period («в 1,4 раза больше, чем в 2021 году»), unless
+    ``comparisons`` is set: the words around a base value itself («чем за январь–сентябрь
+    2025-го (242 млн)») say its period."""
+    text = sentence.lower().replace("ё", "е")
+    text = text if comparisons else blank(COMPARISON, text)
     base_year = published.year if published else None
     explicit = [
         (m.start(), int(m.group(1)))
@@ -95,6 +101,10 @@ def russian_period(sentence: str, published: date | None) -> Period | None:
         y = int(months.group(3)) if months.group(3) else year or base_year
         if y and first <= last:
             return date(y, first, 1), month_end(y, last)
+    quarters = re.search(r"(?:за|по итогам)\s+(?:перв\w+\s+)?(два|три|2|3)\s+квартал", text)
+    if quarters and (year or base_year):
+        y = year or base_year
+        return date(y, 1, 1), month_end(y, 3 * {"два": 2, "2": 2, "три": 3, "3": 3}[quarters[1]])
     first_months = re.search(
         r"(?:за|по итогам|в течение)\s+(?:перв\w+\s+)?(\d{1,2}|"
         + "|".join(_RU_COUNTS)

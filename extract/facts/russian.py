@@ -49,7 +49,7 @@ CONTEXT: dict[str, re.Pattern[str]] = {
     "revenue": re.compile(
         r"(?<!зарубежной )выручк|оборот|объем\w*(?:\s+\w+){0,2}\s+продаж|"
         r"продаж\w* (?:вырос|состав|достиг)|объем\w* рынк|заработа|отгруж|отгрузи|отгрузк|"
-        r"реализовал\w* продукц"
+        r"реализовал\w* продукц|(?:россияне|покупатели|потребители|посетители)\s+(?:\w+\s+)?купил"
     ),
     "investment": re.compile(
         r"инвестиц|инвестир|инвестор|проинвест|влож|вкладыва|капиталовлож|сумм\w* сделк|"
@@ -128,7 +128,7 @@ NOT_DESTINATIONS = {"Россия"}
 PLANNED = re.compile(
     r"рассчитыва|планиру|намерен|собира|выйти на|в перспектив|в будущем|переговор|обсужда|"
     r"посетил|делегаци|из (?:\w+ )?(?:стран|государств)|импорт|закупа\w* (?:в|из)|выставк|"
-    r"\bплан|выход на рынк|ставит цел|(?:за|по)?купа(?:ем|ют|ет|ли|л)\s+(?:\w+\s+)?(?:в|из)\s"
+    r"\bплан|выход на рынк|ставит цел|(?:за|по)?купа(?:ем|ют|ет|ли|л)\s+(?:\w+\s+)?(?:в|из|на)\s"
 )
 # A price is not a flow: «средний чек», «грамм золота», «стоимость билета».
 PRICE = re.compile(
@@ -154,6 +154,7 @@ WIDER_AREA = re.compile(
     r"\bвсего(?: же)? в (?:промзон|город|москв|столиц|стран|росси|регион|экономик)|\bв промзон|"
     r"для сравнения|всех московских|по (?:всей )?(?:москве|городу|стране|россии) в целом|"
     r"экономик\w* (?:москвы|города|столицы|страны)|всего же|"
+    r"(?:москвы|столицы|города|страны|россии) в целом|"
     r"(?:зеленоградск|московск|столичн)\w+ (?:производител|предприяти|промышленност)"
 )
 # A sentence that opens on a wider total: «Для сравнения, ...», «Всего же в ...».
@@ -175,6 +176,7 @@ NOISE = re.compile(
     r"материалы по теме|популярное|самое читаемое)",
     re.I,
 )
+MARKET_QUESTION = re.compile(r"рынк|экспорт|направлени|куда|покупател|заказчик|стран")
 # A sentence that goes on with the list of destinations of the one before.
 LIST_GOES_ON = re.compile(r"добавил|впервые|к (?:этому |ним |списку )|также|а еще|кроме того")
 # «перевалила за 600 человек»: qualifiers the number grammar leaves exact.
@@ -410,7 +412,8 @@ def _growth_or_share(q: Quantity, reading: Reading, family: str | None) -> objec
     if noun is None and q.kind == "share":  # «отгружает 41 резидент — почти каждый седьмой»
         left = text[max(reading.clause(q.start)[0] - 40, 0) : q.start]
         noun = "резидент" if "резидент" in left else ("компания" if "компани" in left else None)
-    if noun in ("резидент", "компания", "предприятие", "участник") and family == "export":
+    exporting_firm = noun in ("резидент", "компания", "предприятие", "участник", "производитель")
+    if exporting_firm and family == "export":
         return "exporters_share", ratio
     # a share of exports is about a product or a place; «треть от всего экспорта» is not
     about = reading.products or reading.places
@@ -587,7 +590,8 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
     export_here = reading.exporting()
     previous_export = previous is not None and previous.exporting()
     goes_on = anaphoric or bool(LIST_GOES_ON.search(reading.lower))
-    places_exported = reading.places and (export_here or (goes_on and previous_export))
+    asked = previous is not None and _asks_about_markets(previous)  # «— Какие рынки главные?»
+    places_exported = reading.places and (export_here or (goes_on and previous_export) or asked)
     period = russian_period(sentence.text, state.published)
     if not reading.quantities and not places_exported:
         state.previous, state.previous_period = reading, period
@@ -649,6 +653,7 @@ def _sentence_facts(reading: Reading, state: _Article) -> list[Fact]:
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+RELATIVE_YEAR = re.compile(r"(?:прошл|позапрошл|текущ|этом|нынешн)\w* год")
 _YEAR_SAID = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:-?м|-го)?\s*(?:году|года|г\.)?(?=[\s,.;)]|$)")
 
 
@@ -665,8 +670,8 @@ def _own_period(q: Quantity, reading: Reading, published: date | None) -> Period
         begin = max([o.end for o in others if o.end <= q.start] + [start])
         stop = min([o.start for o in others if o.start >= q.end] + [end])
         stretch = reading.sentence.text[begin:stop]
-        if _YEAR.search(stretch):
-            if found := russian_period(stretch, published):
+        if _YEAR.search(stretch) or RELATIVE_YEAR.search(stretch.lower()):
+            if found := russian_period(stretch, published, comparisons=True):
                 return found
             years = [  # «против 812 млн рублей в 2023-м»; «до 2028 года» is a target
                 m.group(1)
@@ -676,9 +681,14 @@ def _own_period(q: Quantity, reading: Reading, published: date | None) -> Period
             if len(years) == 1:
                 return date(int(years[0]), 1, 1), date(int(years[0]), 12, 31)
     clause = reading.sentence.text[start:end]
-    if _YEAR.search(clause):
+    if _YEAR.search(clause) or RELATIVE_YEAR.search(clause.lower()):
         return russian_period(clause, published)
     return None
+
+
+def _asks_about_markets(reading: Reading) -> bool:
+    text = reading.sentence.text.rstrip()
+    return text.endswith("?") and bool(MARKET_QUESTION.search(reading.lower) or reading.exporting())
 
 
 def _default_subject(lower: str, state: _Article) -> str | None:
