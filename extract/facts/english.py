@@ -126,7 +126,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "share",
         re.compile(
             r"\bevery\s+(?P<ord>" + "|".join(ORDINALS) + r")\b"
-            rf"|\bone\s+in\s+(?P<den>{NUM}){E}"
+            rf"|\bone\s+(?:(?:resident|company|firm|manufacturer|exporter)\s+)?in\s+(?P<den>{NUM}){E}"
             r"|\b(?P<frac>two[\s-]thirds|three[\s-]quarters|(?:a|one)\s+(?:third|fifth|sixth|tenth)"
             r"(?!\s+quarter)|(?:a|one)\s+quarter(?=\s+(?:of|more|higher|up|less|lower|above)\b)|"
             r"(?<=\bby )(?:a|one)\s+quarter|"
@@ -189,6 +189,15 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        # "five companies became residents, bringing the total to 294"
+        "total",
+        re.compile(
+            r"\bresidents?\b[^.;]{0,120}?\bbringing\s+(?:the\s+|their\s+)?(?:total|number|count)"
+            rf"(?:\s+of\s+residents)?(?:\s+\w+)?\s+to\s+(?P<num>{DIGITS}){E}",
+            re.I,
+        ),
+    ),
+    (
         # "plans to hire about 200 more", "will recruit 40 engineers"
         "employ",
         re.compile(
@@ -247,6 +256,7 @@ CONTEXT: dict[str, re.Pattern[str]] = {
     "export": re.compile(
         r"export|abroad|overseas|foreign\s+(?:markets?|buyers|customers|sales)|shipments?|"
         r"shipped|deliveries|supplies\s+(?:to|abroad|grew|rose|increased)|sold\s+to|supplied\s+to|"
+        r"\bsen[dt]s?\s+(?:\w+\s+){0,3}?to\b|\bsells?\s+in\b|\bgo(?:es)?\s+to\s+(?:\w+\s+)?in\b|"
         r"outside\s+russia|"
         r"(?:buyers|customers|clients)\s+(?:in|from|abroad)",
         re.I,
@@ -356,10 +366,12 @@ SUBJECTS: list[tuple[str, re.Pattern[str]]] = [
 ]  # fmt: skip
 ORG_NAME = re.compile(
     r"[«\"“](?P<quoted>[A-Z][\w&'-]*(?:\s[\w&'-]+){0,3})[»\"”]"
-    r"|\b(?i:company|firm|jewell?er|manufacturer|maker|producer|developer|start-?up|group|"
-    r"holding|resident)\s+(?P<bare>[A-Z][\w-]+(?:\s[A-Z][\w-]+){0,2})"
+    r"|\b(?i:company|firm|jewell?er|manufacturer|\w*maker|producer|developer|start-?up|group|"
+    r"holding|resident|exporter)\s+(?P<bare>[A-Z][\w-]+(?:\s[A-Z][\w-]+){0,2})"
     # "Kvantor, a resident of the Mikron site, ...": a name followed by what it is
-    r"|(?:^|(?<=[.!?]\s))(?P<apposed>[A-Z][\w-]+(?:\s[A-Z][\w-]+){0,2}),\s+(?:a|an|the)\s+"
+    r"|(?:^|(?<=[.!?]\s))(?:(?:When|While|After|Before|Since|As|Although|In|At|For|Then|Today|"
+    r"Now|Last\s+year|This\s+year)\s+)?"
+    r"(?P<apposed>[A-Z][\w-]+(?:\s[A-Z][\w-]+){0,2}),\s+(?:a|an|the)\s+"
     r"(?:[\w-]+\s+){0,3}?(?i:resident|company|firm|manufacturer|maker|producer|developer|"
     r"start-?up|jewell?er|supplier)\b",
     re.M,
@@ -493,6 +505,8 @@ def _read(kind: str, m: re.Match[str]) -> tuple[str, float, str, str | None]:
         return "share", FRACTIONS[words], "en_fraction", None
     if kind == "employ":
         return "count", _number(m.group("num")), "en_employ", "job"
+    if kind == "total":
+        return "count", _number(m.group("num")), "en_total", "resident"
     noun = next(name for name, pattern in NOUNS.items() if re.fullmatch(pattern, m.group("noun"),
                                                                         re.I))  # fmt: skip
     return "count", _number(m.group("num")), "en_count", noun
@@ -535,7 +549,7 @@ def find_quantities(sentence: str) -> list[Quantity]:
     found: list[tuple[int, int, int, str, re.Match[str]]] = []
     for priority, (kind, pattern) in enumerate(PATTERNS):
         for m in pattern.finditer(masked):
-            if kind in ("count", "employ") and _is_year(masked, m):
+            if kind in ("count", "employ", "total") and _is_year(masked, m):
                 continue
             found.append((m.start(), -(m.end() - m.start()), priority, kind, m))
     quantities: list[Quantity] = []
@@ -545,8 +559,8 @@ def find_quantities(sentence: str) -> list[Quantity]:
             continue
         last_end = m.end()
         qkind, value, rule, noun = _read(kind, m)
-        begin = m.start("num") if kind == "employ" else start
-        end = m.end("num") if kind == "employ" else m.end()
+        begin = m.start("num") if kind in ("employ", "total") else start
+        end = m.end("num") if kind in ("employ", "total") else m.end()
         shape, unit = _SHAPES[qkind]
         adjectives = (m.group("adj") or "").lower().split() if kind == "count" else []
         quantities.append(Quantity(
@@ -593,7 +607,9 @@ def classify(q: Quantity, text: str) -> tuple[str, float] | None:
     """The metric and the value in its unit for a quantity of ``text``, or None."""
     start, end = _clause(text, q.start)  # "revenue rose 21 percent, while output grew ..."
     family = _family(text[start:end], q.start - start) or _family(text, q.start)
-    exporting = CONTEXT["export"].search(text) is not None
+    exporting = CONTEXT["export"].search(text) is not None or bool(
+        WEAK_EXPORT.search(text) and find_regions(text)
+    )
     if q.unit == "RUB":
         metric = {"export": "export_volume", "revenue": "revenue", "investment": "investment"}
         return (metric[family], q.value) if family in metric else None
@@ -609,7 +625,8 @@ def classify(q: Quantity, text: str) -> tuple[str, float] | None:
         if growth is not None:
             return (GROWTH_METRICS[family], growth) if family in GROWTH_METRICS else None
         ratio = q.value / 100 if q.kind == "percent" else q.value
-        if exporting and OF_EXPORTERS.match(text[q.end :]):
+        firms = re.search(r"resident|compan|firm|manufacturer", text[q.start : q.end], re.I)
+        if exporting and (OF_EXPORTERS.match(text[q.end :]) or firms):
             return "exporters_share", ratio
         about = find_products(text) or find_regions(text)
         if family == "export" and about and (q.kind == "share" or SHARE_WORDS.search(text)):
