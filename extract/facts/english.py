@@ -603,10 +603,15 @@ def _growth(q: Quantity, text: str) -> float | None:
     return None
 
 
-def classify(q: Quantity, text: str) -> tuple[str, float] | None:
-    """The metric and the value in its unit for a quantity of ``text``, or None."""
+def classify(q: Quantity, text: str, carried: str | None = None) -> tuple[str, float] | None:
+    """The metric and the value in its unit for a quantity of ``text``, or None.
+
+    ``carried`` is the family of the sentence before, for a share that goes on about it
+    ("India alone accounted for 27 percent of the total")."""
     start, end = _clause(text, q.start)  # "revenue rose 21 percent, while output grew ..."
     family = _family(text[start:end], q.start - start) or _family(text, q.start)
+    if family is None and q.kind in ("percent", "share") and SHARE_WORDS.search(text):
+        family = carried
     exporting = CONTEXT["export"].search(text) is not None or bool(
         WEAK_EXPORT.search(text) and find_regions(text)
     )
@@ -796,7 +801,7 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
         wider = WIDER_AREA.search(clause) and not _within(subjects, bounds)
         if wider and not JEWELRY.search(clause):  # only jewelry is followed as a whole
             continue  # «Moscow's manufacturers as a whole employ ...»
-        decided = classify(q, text)
+        decided = classify(q, text, "export" if reader.export else None)
         if decided is None:
             continue
         metric, value = decided

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date
@@ -49,7 +50,8 @@ CONTEXT: dict[str, re.Pattern[str]] = {
     "revenue": re.compile(
         r"(?<!зарубежной )выручк|оборот|объем\w*(?:\s+\w+){0,2}\s+продаж|"
         r"продаж\w* (?:вырос|состав|достиг)|объем\w* рынк|заработа|отгруж|отгрузи|отгрузк|"
-        r"реализовал\w* продукц|(?:россияне|покупатели|потребители|посетители)\s+(?:\w+\s+)?купил"
+        r"реализовал\w* продукц|(?:россияне|покупатели|потребители|посетители)\s+(?:\w+\s+)?купил|"
+        r"купил\w*\s+(?:\w+\s+)?(?:украшени|ювелирн|издели)"
     ),
     "investment": re.compile(
         r"инвестиц|инвестир|инвестор|проинвест|влож|вкладыва|капиталовлож|сумм\w* сделк|"
@@ -558,6 +560,7 @@ class _Article:
     main_subject: str | None
     main_place: str | None
     main_company: str | None
+    main_site: str | None = None
     previous: Reading | None = None
     previous_period: Period | None = None
     previous_subjects: list[tuple[int, int, str, str]] | None = None
@@ -569,6 +572,8 @@ def extract_facts(
     """All facts of an article's text, de-duplicated, in reading order."""
     aliases = company_aliases((title or "") + "\n" + text)
     state = _Article(article, published, *article_subjects(text, title or "", aliases))
+    sites = Counter(s[2] for s in find_subjects(f"{title or ''}\n{text}", []) if s[3] == "site")
+    state.main_site = sites.most_common(1)[0][0] if sites else None
     facts: list[Fact] = []
     for sentence in split_sentences(text):
         facts += _sentence_facts(Reading.of(sentence), state)
@@ -662,10 +667,8 @@ def _own_period(q: Quantity, reading: Reading, published: date | None) -> Period
     or a value whose stretch of text up to the next figure does («1,06 млрд рублей против 812 млн
     рублей в 2023-м»), has that period, not the sentence's. Growth keeps the sentence's: its
     comparison base names the earlier year."""
-    if len(reading.quantities) < 2:
-        return None
     start, end = reading.clause(q.start)
-    if q.kind == "number":
+    if q.kind == "number" and len(reading.quantities) > 1:
         others = [o for o in reading.quantities if o is not q]
         begin = max([o.end for o in others if o.end <= q.start] + [start])
         stop = min([o.start for o in others if o.start >= q.end] + [end])
@@ -700,6 +703,8 @@ def _default_subject(lower: str, state: _Article) -> str | None:
         and state.main_place
         and (not company_word or place_word.start() < company_word.start())
     ):
+        if place_word.group(0).startswith("площадк") and state.main_site:
+            return state.main_site  # «на площадке работают 104 компании»: the site
         return state.main_place
     if company_word and state.main_company:
         return state.main_company
