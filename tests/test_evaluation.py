@@ -13,7 +13,6 @@ from extract.evaluation import DEFAULT_CORPUS, DEFAULT_GOLD, Report, evaluate
 from tests.conftest import PROJECT_ROOT
 
 HELDOUT = PROJECT_ROOT / "data" / "eval" / "heldout"
-BLIND = PROJECT_ROOT / "data" / "eval" / "blind"
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +48,11 @@ def test_heldout_corpus_precision_and_recall() -> None:
 
 def test_heldout_and_blind_corpora_stay_close_to_dev() -> None:
     heldout = evaluate(HELDOUT / "articles", HELDOUT / "gold.jsonl")
-    blind = evaluate(BLIND / "articles", BLIND / "gold.jsonl")
     assert heldout.overall.precision >= 0.95 and heldout.overall.recall >= 0.90
-    assert blind.overall.precision >= 0.90 and blind.overall.recall >= 0.80
+    # the blind sets' first runs are in their READMEs; these floors keep what was fixed since
+    floors = {"blind": (0.90, 0.85), "blind2": (0.78, 0.75), "blind3": (0.88, 0.85)}
+    for name, (precision, recall) in floors.items():
+        folder = PROJECT_ROOT / "data" / "eval" / name
+        report = evaluate(folder / "articles", folder / "gold.jsonl")
+        score = report.overall
+        assert score.precision >= precision and score.recall >= recall, (name, score)

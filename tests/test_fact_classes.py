@@ -303,3 +303,42 @@ def test_counting_companies_on_a_site_is_about_the_site() -> None:
     facts = facts_in(text, article="a", published=PUBLISHED, title=None)
     count = next(f for f in facts if f.metric == "company_count")
     assert (count.value, count.subject) == (35, "Ангстрем")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "fact"),
+    [
+        ("Выручка за три квартала выросла на 23%, до 1,38 млрд руб.", "ru",
+         ("revenue", 1.38e9, "exact")),
+        ("Следующим летом начнём строить три корпуса, вложения превысят 12 млрд рублей.", "ru",
+         ("investment", 12e9, "over")),
+        ("Экспортирует лишь каждый десятый российский ювелирный производитель.", "ru",
+         ("exporters_share", 0.1, "exact")),
+        ("За полугодие россияне купили ювелирных изделий на 146 млрд ₽.", "ru",
+         ("revenue", 146e9, "exact")),
+        ("Across the zone, roughly one resident in six now exports.", "en",
+         ("exporters_share", 0.1667, "approx")),
+        ("Four companies became residents, bringing the total to 294.", "en",
+         ("resident_count", 294, "exact")),
+        ("Today the firm sells in eleven countries, from Tanzania to Ethiopia.", "en",
+         ("export_countries", 11, "exact")),
+    ],
+)  # fmt: skip
+def test_phrasings_the_third_blind_set_showed(text: str, language: str, fact: tuple) -> None:
+    assert fact in read(text, language)
+
+
+def test_the_answer_to_a_question_about_markets_names_destinations() -> None:
+    text = "— Какие рынки главные?\n— Южная Азия, прежде всего Индия, и Северная Африка — Алжир."
+    assert destinations(text) == ["Южная Азия", "Индия", "Северная Африка", "Алжир"]
+
+
+def test_a_quarter_and_months_periods() -> None:
+    text = "Выручка компании за три квартала 2025 года составила 1,2 млрд рублей."
+    facts = facts_in(text, article="a", published=PUBLISHED, title=None)
+    assert (facts[0].period_start, facts[0].period_end) == (date(2025, 1, 1), date(2025, 9, 30))
+
+
+def test_the_whole_city_as_a_whole_is_not_the_zone() -> None:
+    text = "Резиденты экспортировали продукции на 8,2 млрд руб., а несырьевой экспорт Москвы в целом превысил 700 млрд руб."
+    assert read(text) == [("export_volume", 8.2e9, "exact")]
