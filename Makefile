@@ -64,6 +64,8 @@ eval: install  ## precision and recall of fact extraction on the hand-made corpo
 	$(BIN)/python -m extract.evaluation --corpus data/eval/blind2/articles --gold data/eval/blind2/gold.jsonl
 	@echo "--- third blind set (written without seeing the extractor)"
 	$(BIN)/python -m extract.evaluation --corpus data/eval/blind3/articles --gold data/eval/blind3/gold.jsonl
+	@echo "--- fourth blind set (never tuned on: the measure of generalization)"
+	$(BIN)/python -m extract.evaluation --corpus data/eval/blind4/articles --gold data/eval/blind4/gold.jsonl
 
 bench: install  ## benchmarks with their baselines (see BENCHMARKS.md); about 7 minutes
 	$(BIN)/python -m bench.run_all
