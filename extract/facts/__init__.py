@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import date
 
 from extract.articles import Article
-from extract.facts import english, russian
+from extract.facts import english, russian, russian_numbers
 from extract.facts.model import EXTRACTOR_VERSION, Fact, Quantity, Sentence
 from extract.facts.periods import find_period
 from extract.facts.sentences import split_sentences
@@ -45,12 +45,25 @@ def facts_in(
     facts = extract(text, article=article, published=published, title=title)
     if not title or not title.strip() or text.lstrip().startswith(title.strip()):
         return facts
+    if not _states_a_figure(title, language):
+        return facts  # most headlines give no figure: skip the whole reading of them
     headline = [
         replace(fact, char_start=0, char_end=0, rule=f"{fact.rule}_title")
         for fact in extract(title, article=article, published=published, title=title)
         if not any(_restates(fact, said) for said in facts)
     ]
     return headline + facts
+
+
+def _states_a_figure(title: str, language: str) -> bool:
+    if language == "en":
+        return bool(english.find_quantities(title))
+    lower = title.lower()
+    return bool(
+        russian_numbers.find_quantities(title)
+        or russian.MULTIPLYING_VERBS.search(lower)
+        or russian.BY_HALF.search(lower)
+    )
 
 
 def _restates(headline: Fact, said: Fact) -> bool:
