@@ -74,6 +74,13 @@ def ingest(
     With ``complete`` (the inputs are the whole inbox), sources that are gone are forgotten too.
     """
     known = dict(conn.execute("select source, source_sha256 from raw.article_sources").fetchall())
+    # An article quarantined for taking too long stays out while its file is unchanged.
+    too_slow = dict(
+        conn.execute(
+            "select source, content_sha256 from raw.quarantine where reason = 'too_slow'"
+        ).fetchall()
+    )
+    articles = [a for a in articles if too_slow.get(a.source) != a.source_sha256]
     existing = {row[0] for row in conn.execute("select article_id from raw.articles").fetchall()}
     added = changed = unchanged = duplicates = 0
     loaded_at = _now()
@@ -136,6 +143,22 @@ def _remove_orphans(conn: duckdb.DuckDBPyConnection) -> int:
     ):
         conn.execute(f"delete from {table} where article_id in (select unnest(?))", [orphans])
     return len(orphans)
+
+
+def quarantine_article(
+    conn: duckdb.DuckDBPyConnection, article: StoredArticle, reason: str, detail: str
+) -> None:
+    """Take an article out of the raw tables into raw.quarantine (it took too long to read)."""
+    with _transaction(conn):
+        row = conn.execute(
+            "select source_sha256 from raw.article_sources where source = ?", [article.source]
+        ).fetchone()
+        conn.execute(
+            "insert or replace into raw.quarantine values (?, ?, ?, ?, ?)",
+            [article.source, reason, detail, row[0] if row else None, _now()],
+        )
+        conn.execute("delete from raw.article_sources where article_id = ?", [article.article_id])
+        _remove_orphans(conn)
 
 
 def pending_extraction(conn: duckdb.DuckDBPyConnection) -> list[StoredArticle]:

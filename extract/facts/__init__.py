@@ -16,15 +16,19 @@ regions and blocs are :mod:`extract.facts.places`. The rules, with examples: doc
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
 from extract.articles import Article
 from extract.facts import english, russian, russian_numbers
-from extract.facts.model import EXTRACTOR_VERSION, Fact, Quantity, Sentence
+from extract.facts.model import EXTRACTOR_VERSION, ExtractionTooSlow, Fact, Quantity, Sentence
 from extract.facts.periods import find_period
 from extract.facts.sentences import split_sentences
+
+ARTICLE_BUDGET_SECONDS = 20.0
+"""Seconds an article may take: a real one takes well under one; 1 MB of numbers takes 3-13."""
 
 Extractor = Callable[..., list[Fact]]
 """``extract_facts(text, *, article, published, title) -> list[Fact]`` of one language."""
@@ -33,23 +37,35 @@ LANGUAGES: dict[str, Extractor] = {"ru": russian.extract_facts, "en": english.ex
 
 
 def facts_in(
-    text: str, *, article: str, published: date | None, title: str | None, language: str = "ru"
+    text: str,
+    *,
+    article: str,
+    published: date | None,
+    title: str | None,
+    language: str = "ru",
+    budget: float | None = None,
 ) -> list[Fact]:
     """The facts of an article in ``language`` ("ru" or "en"), de-duplicated, in reading order.
 
     A headline often states a figure the text does not repeat («увеличили экспорт на треть»):
     facts of the title that the text does not state come first, with an empty span at 0 (the
     title is not part of ``text``) and their rule marked ``_title``.
+
+    ``budget`` is the most seconds the article may take: past it, :class:`ExtractionTooSlow`
+    (:data:`ARTICLE_BUDGET_SECONDS` is what the pipeline gives each article).
     """
     extract = LANGUAGES.get(language, russian.extract_facts)
-    facts = extract(text, article=article, published=published, title=title)
+    deadline = time.monotonic() + budget if budget is not None else None
+    facts = extract(text, article=article, published=published, title=title, deadline=deadline)
     if not title or not title.strip() or text.lstrip().startswith(title.strip()):
         return facts
     if not _states_a_figure(title, language):
         return facts  # most headlines give no figure: skip the whole reading of them
     headline = [
         replace(fact, char_start=0, char_end=0, rule=f"{fact.rule}_title")
-        for fact in extract(title, article=article, published=published, title=title)
+        for fact in extract(
+            title, article=article, published=published, title=title, deadline=deadline
+        )
         if not any(_restates(fact, said) for said in facts)
     ]
     return headline + facts
@@ -96,8 +112,10 @@ def extract_article_facts(article: Article) -> list[Fact]:
 
 
 __all__ = [
+    "ARTICLE_BUDGET_SECONDS",
     "EXTRACTOR_VERSION",
     "LANGUAGES",
+    "ExtractionTooSlow",
     "Fact",
     "Quantity",
     "Sentence",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from extract.facts.dedupe import deduplicate
-from extract.facts.model import MAX_QUANTITIES, Fact, Quantity, Sentence
+from extract.facts.model import MAX_QUANTITIES, Fact, Quantity, Sentence, check_deadline
 from extract.facts.periods import english_period, english_target_year
 from extract.facts.places import find_places, place_named, region_code
 from extract.facts.sentences import blank, split_sentences
@@ -828,7 +828,12 @@ def _sentence_facts(sentence: Sentence, reader: _Reader) -> list[Fact]:
 
 
 def extract_facts(
-    text: str, *, article: str = "", published: date | None = None, title: str | None = None
+    text: str,
+    *,
+    article: str = "",
+    published: date | None = None,
+    title: str | None = None,
+    deadline: float | None = None,
 ) -> list[Fact]:
     """All facts of an English article's text, de-duplicated, in reading order.
 
@@ -852,7 +857,11 @@ def extract_facts(
         organisations,
         site=next((name for name, _ in mentions.most_common() if name in SITES), None),
     )
-    return deduplicate([fact for s in sentences for fact in _sentence_facts(s, reader)])
+    facts = []
+    for sentence in sentences:
+        check_deadline(deadline, article)
+        facts += _sentence_facts(sentence, reader)
+    return deduplicate(facts)
 
 
 __all__ = ["extract_facts", "find_quantities"]

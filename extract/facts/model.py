@@ -68,6 +68,18 @@ class Quantity:
         return replace(self, **changes)
 
 
+class ExtractionTooSlow(Exception):
+    """An article took longer than its time budget (hostile input: a megabyte of numbers)."""
+
+
+def check_deadline(deadline: float | None, article: str) -> None:
+    """Raise :class:`ExtractionTooSlow` once ``time.monotonic()`` has passed ``deadline``."""
+    import time
+
+    if deadline is not None and time.monotonic() > deadline:
+        raise ExtractionTooSlow(f"{article}: fact extraction ran over its time budget")
+
+
 MAX_QUANTITIES = 64
 """The most quantities read from one sentence piece (see :mod:`extract.facts.sentences`), in
 either language. A real sentence has a handful; a piece with more is a table or hostile input

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from extract.facts.dedupe import deduplicate
-from extract.facts.model import Fact, Quantity, Sentence, Span
+from extract.facts.model import Fact, Quantity, Sentence, Span, check_deadline
 from extract.facts.periods import Period, russian_period, russian_target_year
 from extract.facts.places import PlaceMention, find_places, place_named, region_code
 from extract.facts.russian_names import (
@@ -567,15 +567,22 @@ class _Article:
 
 
 def extract_facts(
-    text: str, *, article: str = "", published: date | None = None, title: str | None = None
+    text: str,
+    *,
+    article: str = "",
+    published: date | None = None,
+    title: str | None = None,
+    deadline: float | None = None,
 ) -> list[Fact]:
-    """All facts of an article's text, de-duplicated, in reading order."""
+    """All facts of an article's text, de-duplicated, in reading order (by ``deadline``, a
+    ``time.monotonic()`` value, or :class:`~extract.facts.model.ExtractionTooSlow`)."""
     aliases = company_aliases((title or "") + "\n" + text)
     state = _Article(article, published, *article_subjects(text, title or "", aliases))
     sites = Counter(s[2] for s in find_subjects(f"{title or ''}\n{text}", []) if s[3] == "site")
     state.main_site = sites.most_common(1)[0][0] if sites else None
     facts: list[Fact] = []
     for sentence in split_sentences(text):
+        check_deadline(deadline, article)
         facts += _sentence_facts(Reading.of(sentence), state)
     facts = [
         replace(f, subject=aliases.get(f.subject, f.subject)) if f.subject else f for f in facts

@@ -6,18 +6,27 @@ split the dbt models into two dbt invocations around the extraction, costing a d
 a parse per run.
 """
 
+import time
 from collections.abc import Iterator
 
 import dagster as dg
 
-from extract.article_store import ingest, pending_extraction, store_extraction
+from extract.article_store import (
+    ingest,
+    pending_extraction,
+    quarantine_article,
+    store_extraction,
+)
 from extract.articles import parse_ticker, read_path
-from extract.facts import EXTRACTOR_VERSION, facts_in
+from extract.facts import ARTICLE_BUDGET_SECONDS, EXTRACTOR_VERSION, ExtractionTooSlow, facts_in
 from extract.fetch import fetch_article, read_sources
+from extract.safe_text import printable
 from extract.warehouse import connect_writer
 from orchestration.defs.resources import ArticlesResource, WarehouseResource
 
 INBOX = ("articles", "article_sources", "quarantine")
+STEP_BUDGET_SECONDS = 120.0
+"""Seconds one run spends extracting; articles left over wait for the next run."""
 FACTS = ("article_facts", "ticker_quotes")
 
 
@@ -41,7 +50,8 @@ FACTS = ("article_facts", "ticker_quotes")
     ],
     name="articles",
     group_name="articles",
-    pool="duckdb_writer",
+    # Not in the `duckdb_writer` pool: its writes are short and take the writer lock themselves,
+    # so the Bank of Russia's loads never wait for an inbox or an extraction to finish.
     can_subset=True,
 )
 def articles(
@@ -68,11 +78,13 @@ def read_inbox(
         result = fetch_article(url, allow_private=articles.allow_private_urls)
         (found if hasattr(result, "article_id") else quarantined).append(result)
     for item in quarantined:
-        context.log.warning(f"quarantined {item.source}: {item.reason}: {item.detail}")
+        context.log.warning(
+            f"quarantined {printable(item.source)}: {item.reason}: {printable(item.detail)}"
+        )
     with connect_writer(warehouse.build()) as conn:
         summary = ingest(conn, found, quarantined, complete=True)
         total = conn.execute("select count(*) from raw.articles").fetchone()[0]
-    context.log.info(f"{folder}: {summary}")
+    context.log.info(f"{printable(str(folder))}: {summary}")
     results = {
         "articles": {
             "folder": dg.MetadataValue.path(str(folder)),
@@ -95,19 +107,33 @@ def extract_facts(
     build = warehouse.build()
     with connect_writer(build) as conn:
         pending = pending_extraction(conn)
-    # Extraction is the slow part: it runs outside the writer lock, storing runs inside it.
-    extracted = []
+    # Extraction is the slow part: it runs outside the writer lock, storing runs inside it. An
+    # article over its time budget is quarantined and the run goes on.
+    extracted, too_slow, deferred = [], [], 0
+    step_deadline = time.monotonic() + STEP_BUDGET_SECONDS
     for stored in pending:
-        facts = facts_in(
-            stored.text,
-            article=stored.source,
-            published=stored.published_date or stored.view_date,
-            title=stored.title,
-            language=stored.language,
-        )
+        if time.monotonic() > step_deadline:
+            deferred += 1  # left for the next run: this one has spent its time on articles
+            continue
+        try:
+            facts = facts_in(
+                stored.text,
+                article=stored.source,
+                published=stored.published_date or stored.view_date,
+                title=stored.title,
+                language=stored.language,
+                budget=ARTICLE_BUDGET_SECONDS,
+            )
+        except ExtractionTooSlow:
+            context.log.warning(f"quarantined {printable(stored.source)}: too_slow")
+            too_slow.append(stored)
+            continue
         quotes = parse_ticker(stored.header) if stored.header else []
         extracted.append((stored.article_id, facts, quotes))
     with connect_writer(build) as conn:
+        for stored in too_slow:
+            detail = f"fact extraction took over {ARTICLE_BUDGET_SECONDS:g} s"
+            quarantine_article(conn, stored, "too_slow", detail)
         for article_id, facts, quotes in extracted:
             store_extraction(conn, article_id, facts, quotes)
         counts = dict(
@@ -115,6 +141,7 @@ def extract_facts(
         )
     context.log.info(
         f"extracted {sum(len(f) for _, f, _ in extracted)} facts from {len(extracted)} articles"
+        + (f"; {deferred} left for the next run (step budget spent)" if deferred else "")
     )
     quotes = sum(len(q) for _, _, q in extracted)
     if "ticker_quotes" in selected:
