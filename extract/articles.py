@@ -19,16 +19,18 @@ the page was looked at, never the publication date; :func:`parse_ticker` reads i
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 import lxml.html
@@ -43,7 +45,7 @@ SOURCES_FILE = "sources.txt"  # URL lists, read by extract.fetch.read_sources, n
 
 QuarantineReason = Literal[
     "empty", "binary", "too_large", "encoding", "language", "bad_json", "missing_text",
-    "bad_date", "fetch_failed", "not_allowed", "unsupported",
+    "bad_date", "fetch_failed", "not_allowed", "unsupported", "not_regular_file", "too_slow",
 ]  # fmt: skip
 
 
@@ -490,41 +492,166 @@ def _read_jsonl(data: bytes, name: str, where: str) -> list[Article | Quarantine
 _READERS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 
 
-def _article_files(root: Path) -> list[Path]:
-    """Article files under ``root``, sorted; hidden files and folders and sources.txt skipped."""
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            path = Path(folder, name)
-            if name.startswith(".") or name.lower() == SOURCES_FILE:
-                continue
-            if path.suffix.lower() in _READERS:
-                found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
+# Never follow a link, never wait for a writer on a FIFO, never adopt a terminal.
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY
 
 
-def _read_file(path: Path, name: str, max_bytes: int) -> list[Article | Quarantined]:
-    where = str(path)
-    data = None
+def _symlink(source: str, where: str, target: str) -> Quarantined:
+    shown = f" to {target!r}" if target else ""
+    detail = f"{where} is a symbolic link{shown}; links in the article folder are not followed"
+    return Quarantined(source, "not_regular_file", detail)
+
+
+def _not_regular(source: str, where: str, mode: int) -> Quarantined | None:
+    """A ``not_regular_file`` row for a FIFO, socket, device or folder (``mode`` from fstat)."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((text for test, text in _NOT_REGULAR if test(mode)), "not a regular file")
+    return Quarantined(
+        source, "not_regular_file", f"{where} is {kind}; only regular files are read"
+    )
+
+
+def _readlink(name: str, dir_fd: int | None) -> str:
     try:
-        size = path.stat().st_size
-        if size <= max_bytes:  # read only files that say they fit, and never more than fits
-            with path.open("rb") as file:
-                data = file.read(max_bytes + 1)
-            size = len(data)
+        return os.readlink(name, dir_fd=dir_fd)
+    except OSError:
+        return ""
+
+
+def _read_bytes(
+    name: str, source: str, where: str, max_bytes: int, *, dir_fd: int | None, follow: bool
+) -> bytes | Quarantined:
+    """The bytes of a regular file, read through a descriptor that is checked after opening.
+
+    ``name`` is opened relative to ``dir_fd`` (a folder found by the walk) with ``O_NOFOLLOW``, so
+    a link is refused even when it was swapped in after the listing; ``follow`` is only for a file
+    the caller named itself. ``O_NONBLOCK`` keeps a FIFO from blocking the open, and ``fstat`` on
+    the opened descriptor decides: anything but a regular file is closed unread.
+    """
+    flags = _OPEN_FLAGS & ~os.O_NOFOLLOW if follow else _OPEN_FLAGS
+    try:
+        # Look first, so a device or FIFO is normally never even opened.
+        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=follow)
+        if stat.S_ISLNK(info.st_mode):
+            return _symlink(source, where, _readlink(name, dir_fd))
+        if refused := _not_regular(source, where, info.st_mode):
+            return refused
+        fd = os.open(name, flags, dir_fd=dir_fd)
     except OSError as exc:
-        return [Quarantined(name, "fetch_failed", f"cannot read {where}: {exc.strerror or exc}")]
+        if exc.errno in (errno.ELOOP, errno.EMLINK) and not follow:  # O_NOFOLLOW met a new link
+            return _symlink(source, where, _readlink(name, dir_fd))
+        return Quarantined(source, "fetch_failed", f"cannot read {where}: {exc.strerror or exc}")
+    with os.fdopen(fd, "rb") as file:  # closes fd on every path below
+        try:
+            info = os.fstat(fd)
+            if refused := _not_regular(source, where, info.st_mode):  # swapped after the look
+                return refused
+            os.set_blocking(fd, True)
+            size = info.st_size
+            if size > max_bytes:  # read only files that say they fit, and never more than fits
+                data = None
+            else:
+                data = file.read(max_bytes + 1)
+                size = len(data)
+        except OSError as exc:
+            detail = f"cannot read {where}: {exc.strerror or exc}"
+            return Quarantined(source, "fetch_failed", detail)
     if data is None or size > max_bytes:
         limit = f"{max_bytes / 1024 / 1024:g} MB"
-        return [
-            Quarantined(name, "too_large", f"{where} is {size:,} bytes, over the {limit} limit")
-        ]
-    kind = _READERS[path.suffix.lower()]
+        return Quarantined(
+            source, "too_large", f"{where} is {size:,} bytes, over the {limit} limit"
+        )
+    return data
+
+
+def read_regular_file(
+    path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES
+) -> bytes | Quarantined:
+    """The bytes of ``path`` when it is a regular file (not a link, FIFO, socket or device) of
+    at most ``max_bytes``; otherwise a :class:`Quarantined` row saying why. Never blocks.
+
+    For other files found in an article folder, such as ``sources.txt``.
+    """
+    file = Path(path)
+    return _read_bytes(str(file), file.name, str(file), max_bytes, dir_fd=None, follow=False)
+
+
+def _read_file(
+    name: str, source: str, where: str, max_bytes: int, *, dir_fd: int | None, follow: bool
+) -> list[Article | Quarantined]:
+    data = _read_bytes(name, source, where, max_bytes, dir_fd=dir_fd, follow=follow)
+    if isinstance(data, Quarantined):
+        return [data]
+    kind = _READERS[PurePosixPath(name).suffix.lower()]
     if kind == "jsonl":
-        return _read_jsonl(data, name, where)
+        return _read_jsonl(data, source, where)
     reader = article_from_html if kind == "html" else article_from_txt
-    return [reader(data, name, where=where)]
+    return [reader(data, source, where=where)]
+
+
+def _is_article_name(name: str) -> bool:
+    if name.startswith(".") or name.lower() == SOURCES_FILE:
+        return False
+    return PurePosixPath(name).suffix.lower() in _READERS
+
+
+def _read_folder(root: Path, max_bytes: int) -> list[Article | Quarantined]:
+    """Every article file under ``root``, in order of relative name; hidden files, hidden folders
+    and sources.txt skipped.
+
+    ``root`` itself may be a link (the caller chose it); below it nothing is followed. The walk
+    holds a descriptor for each folder and opens names relative to it, so a folder swapped for
+    a link mid-walk is not entered either. Links to folders are quarantined, not walked; links
+    to files, FIFOs, sockets and devices with an article suffix are quarantined unread.
+    """
+    try:
+        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NONBLOCK)
+    except OSError as exc:
+        return [Quarantined(root.name, "fetch_failed", f"cannot read {root}: {exc.strerror}")]
+    found: list[tuple[str, list[Article | Quarantined]]] = []
+    try:
+        for folder, dirs, files, dir_fd in os.fwalk(".", dir_fd=root_fd):
+            relative = PurePosixPath(folder)
+            kept = []
+            for name in dirs:
+                if name.startswith("."):
+                    continue
+                try:
+                    is_link = stat.S_ISLNK(
+                        os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+                    )
+                except OSError:
+                    is_link = False  # gone since the listing: fwalk skips it
+                if is_link:
+                    source = (relative / name).as_posix()
+                    link = _readlink(name, dir_fd)
+                    detail = (
+                        f"{root / source} is a symbolic link to a folder ({link!r}); links in the"
+                        " article folder are not followed, so nothing under it is read"
+                    )
+                    found.append((source, [Quarantined(source, "not_regular_file", detail)]))
+                else:
+                    kept.append(name)
+            dirs[:] = kept
+            for name in files:
+                if not _is_article_name(name):
+                    continue
+                source = (relative / name).as_posix()
+                where = str(root / source)
+                results = _read_file(name, source, where, max_bytes, dir_fd=dir_fd, follow=False)
+                found.append((source, results))
+    finally:
+        os.close(root_fd)
+    found.sort(key=lambda pair: pair[0])
+    return [result for _, results in found for result in results]
 
 
 def read_path(
@@ -535,12 +662,18 @@ def read_path(
     Sources are file names relative to the folder (the name alone for a single file) and
     ``file.jsonl:LINE`` for quarantined JSONL lines. Other files, hidden ones and
     ``sources.txt`` (URL lists for :mod:`extract.fetch`) are skipped.
+
+    Only regular files are read, and never by blocking: inside a folder every symbolic link (to a
+    file or a folder, inside the folder or out of it), FIFO, socket and device with an article
+    name is quarantined as ``not_regular_file`` unread, and links to folders are not walked.
+    A single file the caller names may be a link, but must resolve to a regular file.
     """
     root = Path(path)
     if root.is_dir():
-        files = [(file, file.relative_to(root).as_posix()) for file in _article_files(root)]
+        results = _read_folder(root, max_bytes)
     elif root.suffix.lower() in _READERS and root.name.lower() != SOURCES_FILE:
-        files = [(root, root.name)]
+        # A file named by the caller: a link to it is followed, but it must be a regular file.
+        results = _read_file(str(root), root.name, str(root), max_bytes, dir_fd=None, follow=True)
     elif root.exists():
         detail = f"{root} is not a .txt, .html, .htm or .jsonl file"
         return [], [Quarantined(root.name, "unsupported", detail)]
@@ -548,7 +681,6 @@ def read_path(
         raise FileNotFoundError(f"no such article file or folder: {root}")
     articles: list[Article] = []
     quarantined: list[Quarantined] = []
-    for file, name in files:
-        for result in _read_file(file, name, max_bytes):
-            (quarantined if isinstance(result, Quarantined) else articles).append(result)
+    for result in results:
+        (quarantined if isinstance(result, Quarantined) else articles).append(result)
     return articles, quarantined

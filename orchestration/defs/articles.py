@@ -17,7 +17,7 @@ from extract.article_store import (
     quarantine_article,
     store_extraction,
 )
-from extract.articles import parse_ticker, read_path
+from extract.articles import parse_ticker, read_path, read_regular_file
 from extract.facts import ARTICLE_BUDGET_SECONDS, EXTRACTOR_VERSION, ExtractionTooSlow, facts_in
 from extract.fetch import fetch_article, read_sources
 from extract.safe_text import printable
@@ -73,7 +73,14 @@ def read_inbox(
     """New, changed and removed inbox files (and sources.txt URLs) into raw.articles."""
     folder = articles.folder()
     found, quarantined = read_path(folder) if folder.exists() else ([], [])
-    urls = read_sources(folder / "sources.txt") if (folder / "sources.txt").is_file() else []
+    sources = folder / "sources.txt"
+    urls: list[str] = []
+    if sources.is_symlink() or sources.exists():
+        read = read_regular_file(sources)  # a link or a FIFO is refused, never read
+        if isinstance(read, bytes):
+            urls = read_sources(sources)
+        else:
+            quarantined.append(read)
     for url in urls:
         result = fetch_article(url, allow_private=articles.allow_private_urls)
         (found if hasattr(result, "article_id") else quarantined).append(result)
