@@ -12,9 +12,12 @@ There are no retries: a failed URL is quarantined and tried again on the next ru
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ipaddress
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -112,6 +115,89 @@ class _AddressRefused(Exception):
     """A connection reached a non-public address although its host resolved to public ones."""
 
 
+class _Deadline:
+    """One fetch's single deadline, enforced by a watchdog rather than by socket timeouts.
+
+    A socket timeout bounds one ``recv``, not a whole answer: a server sending its status line,
+    headers or body a byte at a time never trips it. So a timer fires at the deadline and shuts
+    down every socket the fetch has opened (registered by :class:`_Watched` as they are made,
+    and by :meth:`watch` for a response's connection): the blocked read returns at once, and the
+    fetch sees :attr:`expired` and reports the deadline instead of a broken connection.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.total = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._done = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.expired or self.remaining() <= 0
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """Cut ``sock`` at the deadline (at once if it has passed already)."""
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            if self._done:
+                return
+            if not self.expired:
+                self._sockets.append(sock)
+                return
+        _cut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            _cut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+            self._sockets = []
+
+
+def _cut(sock: socket.socket) -> None:
+    """Shut a socket down under whoever is blocked reading it (a TLS socket too: the plain
+    socket's shutdown acts on the shared descriptor). A socket already closed is left alone."""
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_deadline: contextvars.ContextVar[_Deadline | None] = contextvars.ContextVar(
+    "extract_fetch_deadline", default=None
+)
+
+
+class _Watched:
+    """Registers each socket it makes with the running fetch's :class:`_Deadline`: the plain
+    socket as soon as it is connected, and the TLS one wrapped around it."""
+
+    def _new_conn(self) -> socket.socket:
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        if deadline := _deadline.get():
+            deadline.watch(sock)
+        return sock
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        if deadline := _deadline.get():
+            deadline.watch(self.sock)  # type: ignore[attr-defined]
+
+
 class _PublicOnly:
     """Checks each new connection's peer address before any request is sent on it."""
 
@@ -124,12 +210,28 @@ class _PublicOnly:
         return sock
 
 
-class _PublicHTTPConnection(_PublicOnly, urllib3.connection.HTTPConnection):
+class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
     pass
 
 
-class _PublicHTTPSConnection(_PublicOnly, urllib3.connection.HTTPSConnection):
+class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
     pass
+
+
+class _PublicHTTPConnection(_PublicOnly, _WatchedHTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicOnly, _WatchedHTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
 
 
 class _PublicHTTPPool(urllib3.HTTPConnectionPool):
@@ -140,16 +242,25 @@ class _PublicHTTPSPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = _PublicHTTPSConnection
 
 
-class _PublicOnlyAdapter(HTTPAdapter):
-    """An adapter whose direct connections refuse non-public peers (DNS may change after
-    :func:`_refusal` looked). Proxied requests go through requests' own proxy managers."""
+class _GuardedAdapter(HTTPAdapter):
+    """An adapter whose direct connections can be cut at the fetch's deadline and, when
+    ``public_only``, refuse non-public peers (DNS may change after :func:`_refusal` looked).
+    Proxied requests go through requests' own proxy managers."""
+
+    def __init__(self, public_only: bool) -> None:
+        self.public_only = public_only
+        super().__init__()
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _PublicHTTPPool,
-            "https": _PublicHTTPSPool,
-        }
+        if self.public_only:
+            pools: dict[str, type[urllib3.HTTPConnectionPool]] = {
+                "http": _PublicHTTPPool,
+                "https": _PublicHTTPSPool,
+            }
+        else:
+            pools = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = pools
 
 
 def _content_type(header: str) -> tuple[str, str | None]:
@@ -163,37 +274,33 @@ def _content_type(header: str) -> tuple[str, str | None]:
     return mime.lower(), charset
 
 
-def _set_read_timeout(response: requests.Response, seconds: float) -> None:
-    """Bound the next socket read by what is left of the deadline (best effort: the socket sits
-    on the connection, or, once http.client has let go of it, under the response's reader)."""
-    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
-    if sock is None:
-        reader = getattr(getattr(response.raw, "_fp", None), "fp", None)
-        sock = getattr(getattr(reader, "raw", None), "_sock", None)
-    if isinstance(sock, socket.socket):
-        sock.settimeout(max(seconds, 0.001))
+def _too_slow(url: str, deadline: _Deadline, doing: str) -> Quarantined:
+    detail = f"{url} took longer than {deadline.total:g} s, the deadline for the whole fetch"
+    detail += f" ({doing})"
+    return Quarantined(url, "fetch_failed", detail)
 
 
 def _read_body(
-    response: requests.Response, url: str, max_bytes: int, deadline: float, total: float
+    response: requests.Response, url: str, current: str, max_bytes: int, deadline: _Deadline
 ) -> bytes | Quarantined:
     length = response.headers.get("Content-Length", "").strip()
     if length.isdigit() and int(length) > max_bytes:
         detail = f"{url} announces {int(length):,} bytes, over the {max_bytes:,}-byte limit"
         return Quarantined(url, "too_large", detail)
+    doing = f"reading the body of {current}"
     chunks: list[bytes] = []
     size = 0
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return Quarantined(url, "fetch_failed", f"{url} took longer than {total:g} s")
-        _set_read_timeout(response, remaining)
+        if deadline.passed():
+            return _too_slow(url, deadline, doing)
         try:
             chunk = response.raw.read1(_CHUNK, decode_content=True)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            if time.monotonic() >= deadline:
-                return Quarantined(url, "fetch_failed", f"{url} took longer than {total:g} s")
+            if deadline.passed():
+                return _too_slow(url, deadline, doing)
             return Quarantined(url, "fetch_failed", f"{url} broke off: {_reason(exc)}")
+        if deadline.expired:  # the watchdog cut the socket: this end of stream is not the server's
+            return _too_slow(url, deadline, doing)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
@@ -208,10 +315,9 @@ def _fetch(
     session: requests.Session,
     allow_private: bool,
     max_bytes: int,
-    timeout: tuple[float, float],
+    connect_timeout: float,
+    deadline: _Deadline,
 ) -> Article | Quarantined:
-    connect_timeout, total = timeout
-    deadline = time.monotonic() + total
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
         if refusal := _refusal(current, allow_private):
@@ -219,9 +325,10 @@ def _fetch(
             if current != url:
                 detail = f"{url} redirected to {detail}"
             return Quarantined(url, reason, detail)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return Quarantined(url, "fetch_failed", f"{url} took longer than {total:g} s")
+        remaining = deadline.remaining()
+        doing = f"waiting for the answer from {current}"
+        if deadline.passed():
+            return _too_slow(url, deadline, doing)
         try:
             response = session.get(
                 current,
@@ -234,8 +341,15 @@ def _fetch(
             detail = f"{current}: {exc}; only public addresses are fetched"
             return Quarantined(url, "not_allowed", detail)
         except requests.RequestException as exc:
+            if deadline.passed():
+                return _too_slow(url, deadline, doing)
             return Quarantined(url, "fetch_failed", f"cannot fetch {current}: {_reason(exc)}")
         with response:
+            # A session passed in makes its own connections: watch the one this answer came on.
+            connection = getattr(response.raw, "connection", None)
+            deadline.watch(getattr(connection, "sock", None))
+            if deadline.passed():
+                return _too_slow(url, deadline, doing)
             status = response.status_code
             if status in REDIRECT_STATUSES:
                 location = response.headers.get("Location")
@@ -251,7 +365,7 @@ def _fetch(
             if mime and mime not in HTML_TYPES | TEXT_TYPES:
                 detail = f"{current} is {mime}, not an HTML page or plain text"
                 return Quarantined(url, "unsupported", detail)
-            body = _read_body(response, url, max_bytes, deadline, total)
+            body = _read_body(response, url, current, max_bytes, deadline)
         if isinstance(body, Quarantined):
             return body
         start = body[:2048].lower()
@@ -272,21 +386,29 @@ def fetch_article(
     """Fetch one article URL: an :class:`Article` (source = ``url``, url = the final URL after
     redirects) or a :class:`Quarantined` row saying why not.
 
-    ``timeout`` is (connect, total): the total bounds the whole fetch, streaming included.
-    The session made here ignores proxy settings from the environment and checks each
-    connection's peer address as it connects (DNS may answer differently the second time). A
-    ``session`` passed in is used as is (proxies, retries, cookies): its URLs and redirects are
-    still checked by resolving them, but its connections are not.
+    ``timeout`` is (connect, total): the total is one deadline for the whole fetch (connecting,
+    every redirect hop, status line, headers and body); when it passes a watchdog shuts the
+    connection down, however slowly the server was trickling, and the URL is quarantined as
+    ``took longer than N s``. The session made here ignores proxy settings from the environment
+    and checks each connection's peer address as it connects (DNS may answer differently the
+    second time). A ``session`` passed in is used as is (proxies, retries, cookies): its URLs and
+    redirects are still checked by resolving them, but its connections are not, and only its
+    kept-alive connections can be cut at the deadline (otherwise each read is bounded by the
+    time left when the request was sent). Name lookups are not cut at the deadline.
     """
     own = session is None
     if session is None:
         session = requests.Session()
         session.trust_env = False
-        if not allow_private:
-            session.mount("http://", _PublicOnlyAdapter())
-            session.mount("https://", _PublicOnlyAdapter())
+        session.mount("http://", _GuardedAdapter(public_only=not allow_private))
+        session.mount("https://", _GuardedAdapter(public_only=not allow_private))
+    connect_timeout, total = timeout
+    deadline = _Deadline(total)
+    token = _deadline.set(deadline)
     try:
-        return _fetch(url.strip(), session, allow_private, max_bytes, timeout)
+        return _fetch(url.strip(), session, allow_private, max_bytes, connect_timeout, deadline)
     finally:
+        _deadline.reset(token)
+        deadline.cancel()
         if own:
             session.close()
