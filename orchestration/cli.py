@@ -15,7 +15,6 @@ import argparse
 import contextlib
 import csv
 import io
-import json
 import logging
 import os
 import socket
@@ -33,6 +32,9 @@ from orchestration.progress import (
     SUMMARY_COLUMNS,
     RunProgress,
     RunSummary,
+    json_line,
+    printable,
+    printable_lines,
     printer,
     summary_rows,
 )
@@ -156,6 +158,7 @@ def run_pipeline(
             )
         summary.steps.extend(progress.steps.values())
         _raise_on_failure(result, doing)
+        summary.failed_checks.extend(failed_error_checks(result))
 
     def range_tags(window: LoadWindow) -> dict[str, str]:
         return {
@@ -260,8 +263,38 @@ def _raise_on_failure(result: object, doing: str) -> None:
             messages.append(f"{event.step_key}: {text}")
     tail = [line for line in _CAPTURED.getvalue().splitlines() if line.strip()][-15:]
     if tail:
-        print("\n".join(tail), file=sys.stderr)
+        print("\n".join(printable(line) for line in tail), file=sys.stderr)
     raise CliError(f"{doing} failed: " + ("; ".join(messages) or "see the Dagster logs"))
+
+
+def failed_error_checks(result: object) -> list[str]:
+    """The asset checks of severity ERROR that failed in a run, as ``asset:check (why)``.
+
+    Such a check does not fail its Dagster run (the rest is still published), so `tpw` has to
+    look for them itself: cron hears of them only through the exit status.
+    """
+    import dagster as dg
+
+    failed = []
+    for event in result.all_events:  # type: ignore[attr-defined]
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.event_specific_data
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        why = (evaluation.description or "").strip().splitlines()
+        failed.append(f"{name} ({why[0]})" if why else name)
+    return failed
+
+
+def raise_on_failed_checks(summary: RunSummary) -> None:
+    if summary.failed_checks:
+        count = len(summary.failed_checks)
+        raise CliError(
+            f"{count} ERROR asset check{'s' if count != 1 else ''} failed: "
+            + "; ".join(summary.failed_checks)
+        )
 
 
 def table_counts() -> dict[str, int]:
@@ -281,14 +314,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with CbrReplayServer() as server:
         os.environ["TPW_CBR_URL"] = server.url
         print(f"replaying the bundled Bank of Russia samples at {server.url}")
-        counts, _ = run_pipeline(
+        counts, summary = run_pipeline(
             DEMO_WINDOWS, min_interval=0.0, emit=None if args.quiet else printer()
         )
         requests = len(server.requests)
     from extract.settings import load_settings
 
     warehouse = load_settings(PROJECT_ROOT / ".env").warehouse
-    print(f"\nwarehouse: {warehouse} ({requests} requests to the replay server)")
+    print(f"\nwarehouse: {printable(warehouse)} ({requests} requests to the replay server)")
     print(_format_table(["table", "rows"], [[name, count] for name, count in counts.items()]))
     query = (
         "select rate_date, currency_code, nominal, value_rub, rub_per_unit, set_on_date "
@@ -305,6 +338,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f'\n$ tpw sql "{sql}"')
         columns, rows = run_query(sql)
         print(_format_table(columns, rows))
+    raise_on_failed_checks(summary)
     return 0
 
 
@@ -330,13 +364,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         report = {
             "start": start.isoformat(),
             "end": end.isoformat(),
-            "success": True,
+            "success": not summary.failed_checks,
+            "failed_checks": summary.failed_checks,
             "seconds": round(seconds, 2),
             **summary.totals(),
             "steps": [step.as_dict() for step in summary.steps],
             "tables": counts,
         }
-        print(json.dumps(report, ensure_ascii=False))
+        print(json_line(report))
     elif talk:
         totals = summary.totals()
         print()
@@ -347,22 +382,56 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"marts.fx_rates {counts.get('marts.fx_rates', 0):,} rows, "
             f"marts.metal_prices {counts.get('marts.metal_prices', 0):,} rows"
         )
+    raise_on_failed_checks(summary)
     return 0
+
+
+# What an analyst's connection may do: read the warehouse file it opens and nothing else. Without
+# these a "read-only" connection still COPYs over any file (the published warehouse itself),
+# ATTACHes others read-write (the pipeline's build file), reads any file (read_text, read_csv)
+# and INSTALLs extensions from the network. The configuration is locked so no query can undo it.
+ANALYST_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
+def connect_analyst(path: Path, attempts: int = 5) -> Any:
+    """A read-only connection to the published warehouse that can touch no other file, load no
+    extension and reach no network."""
+    import duckdb
+
+    if not path.is_file():
+        raise FileNotFoundError(f"no warehouse at {path}: run `tpw demo` or `tpw run` first")
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(path), read_only=True, config=dict(ANALYST_CONFIG))
+        except duckdb.IOException:  # the publisher is swapping the file in
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def run_query(query: str) -> tuple[list[str], list[tuple]]:
     import duckdb
 
     from extract.settings import load_settings
-    from extract.warehouse import connect_reader
 
-    conn = connect_reader(load_settings(PROJECT_ROOT / ".env").warehouse)
+    conn = connect_analyst(load_settings(PROJECT_ROOT / ".env").warehouse)
     try:
         cursor = conn.execute(query)
         columns = [d[0] for d in cursor.description or []]
         return columns, cursor.fetchall()
     except duckdb.Error as exc:
-        raise CliError(str(exc).splitlines()[0]) from None
+        # DuckDB's own message, whole: "Permission Error: Cannot access file ... - file system
+        # operations are disabled by configuration" says what was refused and why.
+        # The pointer into the query ("LINE 1: ...", "^") is left out to keep one line.
+        lines = [line.strip() for line in str(exc).splitlines()]
+        lines = [line for line in lines if line and line != "^" and not line.startswith("LINE ")]
+        raise CliError(" ".join(lines) or type(exc).__name__) from None
     finally:
         conn.close()
 
@@ -371,11 +440,14 @@ def cmd_sql(args: argparse.Namespace) -> int:
     columns, rows = run_query(args.query)
     if args.format == "csv":
         writer = csv.writer(sys.stdout)
+        if sys.stdout.isatty():  # on a terminal, text from articles must not drive it
+            columns = [printable(c) for c in columns]
+            rows = [[printable(v) if isinstance(v, str) else v for v in row] for row in rows]
         writer.writerow(columns)
         writer.writerows(rows)
     elif args.format == "json":
         for row in rows:
-            print(json.dumps(dict(zip(columns, row, strict=True)), default=str, ensure_ascii=False))
+            print(json_line(dict(zip(columns, row, strict=True)), default=str))
     else:
         print(_format_table(columns, rows))
         print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
@@ -383,6 +455,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def _format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    columns = [printable(c) for c in columns]
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
 
@@ -400,7 +473,7 @@ def _cell(value: object) -> str:
         return "NULL"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return printable(value)
 
 
 def _numeric(text: str) -> bool:
@@ -414,10 +487,13 @@ def cmd_facts(args: argparse.Namespace) -> int:
     read_any = False
     for path in args.paths:
         if not Path(path).exists():
-            raise CliError(f"no such file or folder: {path}")
+            raise CliError(f"no such file or folder: {printable(path)}")
         articles, quarantined = read_path(path)
         for item in quarantined:
-            print(f"tpw: skipped {item.source}: {item.reason}: {item.detail}", file=sys.stderr)
+            print(
+                printable(f"tpw: skipped {item.source}: {item.reason}: {item.detail}"),
+                file=sys.stderr,
+            )
         for article in articles:
             read_any = True
             for fact in extract_article_facts(article):
@@ -440,7 +516,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
                     "quote": article.text[fact.char_start : fact.char_end],
                 }
                 if args.json:
-                    print(json.dumps(row, ensure_ascii=False))
+                    print(json_line(row))
                 else:
                     value = "" if fact.value is None else f"{fact.value:g}"
                     where = " ".join(x for x in (fact.subject, fact.region, fact.product) if x)
@@ -448,8 +524,10 @@ def cmd_facts(args: argparse.Namespace) -> int:
                         f" {row['period_start']}..{row['period_end']}" if fact.period_start else ""
                     )
                     print(
-                        f"{fact.article}: {fact.metric} {value} {fact.unit or ''} "
-                        f"({fact.qualifier}){period} {where} | {row['quote']}"
+                        printable(
+                            f"{fact.article}: {fact.metric} {value} {fact.unit or ''} "
+                            f"({fact.qualifier}){period} {where} | {row['quote']}"
+                        )
                     )
     if not read_any:
         raise CliError("no article could be read")
@@ -537,11 +615,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class PrintableFormatter(logging.Formatter):
+    """Log lines name files, URLs and articles: their control characters are shown escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable_lines(super().format(record))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger("extract").addHandler(handler)
     logging.getLogger("extract").setLevel(logging.WARNING)
     try:
@@ -551,7 +636,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # one line for every failure, as the contract says
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"tpw: error: {message}", file=sys.stderr)
+        print(f"tpw: error: {printable(message)}", file=sys.stderr)
         return 1
 
 

@@ -8,12 +8,40 @@ its assets, so a run over 10,000 days never reads 10,000 events back.
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
+
+from extract.safe_text import printable
+
+
+def printable_lines(text: object) -> str:
+    """:func:`printable` line by line: the line breaks stay, nothing else does."""
+    return "\n".join(printable(line) for line in str(text).split("\n"))
+
+
+def json_line(value: object, **kwargs: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False)`` with the control characters JSON leaves raw
+    (C1 controls such as U+009B CSI, format and private-use characters) escaped as ``\\uXXXX``:
+    still the same JSON value, and safe on a terminal."""
+    text = json.dumps(value, ensure_ascii=False, **kwargs)
+    if all(unicodedata.category(c)[0] != "C" for c in text):
+        return text
+    return "".join(_json_escape(c) if unicodedata.category(c)[0] == "C" else c for c in text)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
 
 # What each step of the project's jobs is called for people, and the assets that carry its figures.
 STEP_LABELS = {
@@ -59,6 +87,8 @@ class RunSummary:
     """Every step of the runs a `tpw` command made, in the order they finished."""
 
     steps: list[StepSummary] = field(default_factory=list)
+    # Asset checks of severity ERROR that failed, as "asset_key:check_name (description)".
+    failed_checks: list[str] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
         return {
@@ -268,6 +298,6 @@ SUMMARY_COLUMNS = ["step", "seconds", "days", "requests", "rows", "result"]
 
 def printer(stream: TextIO = sys.stdout) -> Callable[[str], None]:
     def emit(text: str) -> None:
-        print(text, file=stream, flush=True)
+        print(printable(text), file=stream, flush=True)
 
     return emit

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -125,3 +126,83 @@ def test_facts_on_a_missing_path_is_one_line(tmp_path: Path) -> None:
     result = tpw("facts", str(tmp_path / "nothing.txt"), env=clean_env(tmp_path))
     assert result.returncode == 1
     assert result.stderr.startswith("tpw: error: no such file or folder")
+
+
+# --------------------------------------------------------------------------- failed ERROR checks
+
+
+def test_a_failed_error_check_fails_tpw_run(tmp_path: Path) -> None:
+    """A rate 40% off its neighbours fails the ERROR check fx_rates_values_are_sane (a negative
+    one never gets that far: the client refuses it). The run still publishes and Dagster calls
+    it a success, but `tpw run` must exit non-zero so that cron hears of it."""
+    import dataclasses
+    from datetime import date
+    from decimal import Decimal
+
+    from extract.cbr_replay import CbrArchive, CbrReplayServer
+
+    archive = CbrArchive.load()
+    usd = list(archive.rates["R01235"])
+    bad = next(i for i, r in enumerate(usd) if r.record_date == date(2020, 6, 10))
+    usd[bad] = dataclasses.replace(
+        usd[bad],
+        value=usd[bad].value * Decimal("1.4"),
+        vunit_rate=usd[bad].vunit_rate * Decimal("1.4"),
+    )
+    broken = dataclasses.replace(archive, rates={**archive.rates, "R01235": tuple(usd)})
+    env = clean_env(tmp_path)
+    (tmp_path / "inbox").mkdir()
+    env.update(TPW_CURRENCIES="USD,EUR", TPW_ARTICLES_DIR=str(tmp_path / "inbox"))
+    with CbrReplayServer(broken) as server:
+        env["TPW_CBR_URL"] = server.url
+        result = tpw("run", "--start", "2020-06-08", "--end", "2020-06-12", "--json", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("tpw: error: 1 ERROR asset check failed: "), result.stderr
+    assert "marts/fx_rates:fx_rates_values_are_sane" in last
+    assert "fx_rates rows the Bank would not publish" in last
+    assert "metal_prices_values_are_sane" not in last  # it passed
+    report = json.loads(result.stdout)
+    assert report["success"] is False
+    assert [c.split(" ")[0] for c in report["failed_checks"]] == [
+        "marts/fx_rates:fx_rates_values_are_sane"
+    ]
+    # The rest was published all the same, the jump included for analysts to see.
+    conn = duckdb.connect(env["TPW_WAREHOUSE"], read_only=True)
+    try:
+        jumps = conn.execute("select count(*) from marts.fx_rates where change_pct > 25").fetchone()
+    finally:
+        conn.close()
+    assert jumps == (1,)
+
+
+def test_only_failed_error_checks_decide_the_exit_status() -> None:
+    """On a real run of a tiny job: a failed WARN check and a passed ERROR check are fine."""
+    from orchestration.cli import CliError, failed_error_checks, raise_on_failed_checks
+    from orchestration.progress import RunSummary
+
+    @dg.asset
+    def figures() -> int:
+        return 1
+
+    def check(name: str, passed: bool, severity: dg.AssetCheckSeverity) -> dg.AssetChecksDefinition:
+        @dg.asset_check(asset=figures, name=name)
+        def _check() -> dg.AssetCheckResult:
+            return dg.AssetCheckResult(
+                passed=passed, severity=severity, description="2 rows\nthe Bank would not publish"
+            )
+
+        return _check
+
+    checks = [
+        check("warns", False, dg.AssetCheckSeverity.WARN),
+        check("holds", True, dg.AssetCheckSeverity.ERROR),
+        check("breaks", False, dg.AssetCheckSeverity.ERROR),
+    ]
+    result = dg.materialize([figures, *checks], instance=dg.DagsterInstance.ephemeral())
+    assert result.success  # Dagster does not fail the run for it
+    failed = failed_error_checks(result)
+    assert failed == ["figures:breaks (2 rows)"]
+    raise_on_failed_checks(RunSummary())  # nothing failed: no error
+    with pytest.raises(CliError, match=r"^1 ERROR asset check failed: figures:breaks \(2 rows\)$"):
+        raise_on_failed_checks(RunSummary(failed_checks=failed))
