@@ -1,6 +1,7 @@
 """dbt models as Dagster assets; dbt tests become asset checks.
 
-dbt writes only to the build file, under the same writer lock as the raw loads.
+dbt writes only to the build file, under the same writer lock as the raw loads; it is bound to
+that lock and never outlives it, even if the process running it is killed.
 """
 
 import os
@@ -49,9 +50,13 @@ def dbt_warehouse(
     build_path = warehouse.build()
     # The dbt profile reads its DuckDB path from this variable.
     os.environ["TPW_BUILD_WAREHOUSE"] = str(build_path)
-    with writer_lock(build_path):
+    with writer_lock(build_path) as lock:
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-        yield from invocation.stream()
+        # dbt must not outlive this lock, even when this process is SIGKILLed (the OOM killer):
+        # a watchdog sharing the lock kills it first (RELIABILITY.md).
+        with lock.bound_to(invocation.process):
+            yield from invocation.stream()
+            invocation.process.wait()  # stream() ends with dbt's output, maybe before dbt
     keep_partial_parse(invocation.target_path)
     # A failing data test (a nonsense value from the Bank) must not stop publishing the rest: its
     # asset check shows red. A model that did not build is another matter: the run fails.
