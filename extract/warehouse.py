@@ -115,7 +115,8 @@ create table if not exists raw.article_extractions (
 create table if not exists raw.quarantine (
     source varchar not null,             -- file name (with JSONL line), or URL
     reason varchar not null,             -- empty | binary | too_large | encoding | language |
-                                         -- bad_json | missing_text | fetch_failed | not_allowed
+                                         -- bad_json | missing_text | bad_date | fetch_failed |
+                                         -- not_allowed | unsupported | not_regular_file | too_slow
     detail varchar not null,             -- a human sentence saying what was wrong
     content_sha256 varchar,
     seen_at timestamp not null,
