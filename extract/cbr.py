@@ -15,17 +15,21 @@ document expected (an HTML page from DDoS-Guard, truncated XML, another document
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 log = logging.getLogger(__name__)
@@ -39,6 +43,19 @@ BROWSER_USER_AGENT = (
 # Answers worth retrying: DDoS-Guard's refusals, rate limiting, server trouble.
 RETRY_STATUSES = frozenset({403, 429, 500, 502, 503, 504})
 METALS: dict[int, str] = {1: "gold", 2: "silver", 3: "platinum", 4: "palladium"}
+# Whole-request limits (connect, headers, body and retries together). The largest real answer is
+# a catalogue of ~19 KB and a year of metals ~100 KB; a 20-year XML_dynamic range is ~0.5 MB.
+DEFAULT_DEADLINE_SECONDS = 60.0
+DEFAULT_MAX_BYTES = 20_000_000
+_CHUNK = 64 * 1024
+# Sanity bounds on the figures the Bank prints: RUB per unit (VunitRate, Value / Nominal) or per
+# gram. The dearest ever is well under 1e5; 1e9 leaves room and fits every column downstream.
+MAX_RUB = Decimal(10) ** 9
+VALUE_DECIMALS = 4  # <Value> is always printed with 4 decimals
+METAL_DECIMALS = 2  # <Buy>/<Sell> with at most 2 (trailing zeros dropped: «236,1»)
+# XML_daily.asp?date_req=D answers the list in force on D: dated D, or the last record date before
+# it (Saturday's list on Sunday and Monday, 31.12 during the New Year break of about 12 days).
+MAX_DAILY_LIST_AGE_DAYS = 15
 
 
 class CbrError(Exception):
@@ -143,6 +160,23 @@ def parse_decimal(text: str | None, *, what: str = "number") -> Decimal:
     return number
 
 
+def _figure(text: str | None, what: str, *, decimals: int | None) -> Decimal:
+    """A rate or price as the Bank prints it: finite, positive, below :data:`MAX_RUB`, and with
+    no more than ``decimals`` decimals (None: any, as VunitRate). Refused, never rounded."""
+    number = parse_decimal(text, what=what)
+    shown = (text or "").strip()
+    if number <= 0:
+        raise CbrBadResponse(f"{what} is not positive: {shown!r}")
+    if number >= MAX_RUB:
+        raise CbrBadResponse(f"{what} is implausibly large: {shown!r} (limit {MAX_RUB:,} RUB)")
+    exponent = number.normalize().as_tuple().exponent
+    if decimals is not None and isinstance(exponent, int) and -exponent > decimals:
+        raise CbrBadResponse(
+            f"{what} has more than {decimals} decimals: {shown!r} (the Bank prints {decimals})"
+        )
+    return number
+
+
 def parse_cbr_date(text: str | None, *, what: str = "date") -> date:
     """Parse ``dd.mm.yyyy`` (records) or ``yyyymmdd`` (xml_metall range attributes)."""
     if not text:
@@ -204,16 +238,13 @@ def _rate_record(
 ) -> RateRecord:
     where = f"{currency_id} on {record_date:%d.%m.%Y} in {source}"
     nominal = _positive_int(_text(element, "Nominal", source), f"Nominal of {where}")
-    value = parse_decimal(_text(element, "Value", source), what=f"Value of {where}")
+    value = _figure(_text(element, "Value", source), f"Value of {where}", decimals=VALUE_DECIMALS)
     vunit_element = element.find("VunitRate")
     served = vunit_element is not None and bool((vunit_element.text or "").strip())
     if served:
-        vunit_rate = parse_decimal(vunit_element.text, what=f"VunitRate of {where}")
+        vunit_rate = _figure(vunit_element.text, f"VunitRate of {where}", decimals=None)
     else:
-        try:
-            vunit_rate = value / nominal
-        except ArithmeticError:  # decimal.Overflow: a Value such as 1E+1000000
-            raise CbrBadResponse(f"Value of {where} is out of range: {value}") from None
+        vunit_rate = value / nominal  # exact: Value < 1e9 with 4 decimals, Nominal an integer
     code = element.findtext("CharCode")
     return RateRecord(
         record_date=record_date,
@@ -235,13 +266,37 @@ def parse_daily_rates(body: bytes, *, source: str = "XML_daily.asp") -> DailyRat
     """Parse an ``XML_daily.asp`` body. An empty list (no ``Valute``) is returned as is."""
     root = _root(body, "ValCurs", source)
     list_date = parse_cbr_date(root.get("Date"), what=f"ValCurs/@Date in {source}")
-    rates = []
+    rates: dict[str, RateRecord] = {}
     for valute in root.findall("Valute"):
         currency_id = (valute.get("ID") or "").strip()
         if not currency_id:
             raise CbrBadResponse(f"<Valute> without ID in {source}")
-        rates.append(_rate_record(valute, list_date, currency_id, source))
-    return DailyRates(list_date=list_date, rates=tuple(rates))
+        record = _rate_record(valute, list_date, currency_id, source)
+        _no_conflict(rates, currency_id, record, f"{currency_id} on {list_date:%d.%m.%Y}", source)
+    return DailyRates(list_date=list_date, rates=tuple(rates.values()))
+
+
+def _no_conflict(
+    seen: dict, key: object, record: RateRecord | MetalRecord, where: str, source: str
+) -> None:
+    """Keep ``record`` under ``key``: an identical repeat is merged, a different one refused."""
+    earlier = seen.get(key)
+    if earlier is None or earlier == record:
+        seen[key] = record
+        return
+    if isinstance(record, MetalRecord):
+        assert isinstance(earlier, MetalRecord)
+        first, second = f"{earlier.buy}/{earlier.sell}", f"{record.buy}/{record.sell}"
+        field = "Buy/Sell"
+    else:
+        assert isinstance(earlier, RateRecord)
+        first = f"{earlier.value} per {earlier.nominal} (VunitRate {earlier.vunit_rate})"
+        second = f"{record.value} per {record.nominal} (VunitRate {record.vunit_rate})"
+        field = "Value"
+    raise CbrBadResponse(
+        f"Bank of Russia answered two different records for {where} in {source}: "
+        f"{field} {first} and {second}"
+    )
 
 
 def parse_dynamic_rates(body: bytes, *, source: str = "XML_dynamic.asp") -> DynamicRates:
@@ -252,24 +307,25 @@ def parse_dynamic_rates(body: bytes, *, source: str = "XML_dynamic.asp") -> Dyna
             f"Bank of Russia answered a daily list instead of a range for {source}"
         )
     currency_id = (root.get("ID") or "").strip()
-    records = []
+    records: dict[tuple[str, date], RateRecord] = {}
     for record in root.findall("Record"):
         record_id = (record.get("Id") or currency_id).strip()
         record_date = parse_cbr_date(record.get("Date"), what=f"Record/@Date in {source}")
-        records.append(_rate_record(record, record_date, record_id, source))
-    records.sort(key=lambda r: r.record_date)
+        parsed = _rate_record(record, record_date, record_id, source)
+        where = f"{record_id} on {record_date:%d.%m.%Y}"
+        _no_conflict(records, (record_id, record_date), parsed, where, source)
     return DynamicRates(
         currency_id=currency_id,
         range_start=parse_cbr_date(root.get("DateRange1"), what=f"DateRange1 in {source}"),
         range_end=parse_cbr_date(root.get("DateRange2"), what=f"DateRange2 in {source}"),
-        records=tuple(records),
+        records=tuple(sorted(records.values(), key=lambda r: r.record_date)),
     )
 
 
 def parse_metal_prices(body: bytes, *, source: str = "xml_metall.asp") -> MetalPrices:
     """Parse an ``xml_metall.asp`` body: prices in RUB per gram, oldest first."""
     root = _root(body, "Metall", source)
-    records = []
+    records: dict[tuple[date, int], MetalRecord] = {}
     for record in root.findall("Record"):
         record_date = parse_cbr_date(record.get("Date"), what=f"Record/@Date in {source}")
         code_text = record.get("Code") or ""
@@ -279,21 +335,22 @@ def parse_metal_prices(body: bytes, *, source: str = "xml_metall.asp") -> MetalP
             raise CbrBadResponse(f"metal Code is not a number: {code_text!r} in {source}") from None
         if code not in METALS:
             raise CbrBadResponse(f"unknown metal Code {code} in {source}")
-        where = f"{METALS[code]} on {record_date:%d.%m.%Y} in {source}"
-        records.append(
-            MetalRecord(
-                record_date=record_date,
-                metal_code=code,
-                metal=METALS[code],
-                buy=parse_decimal(_text(record, "Buy", source), what=f"Buy of {where}"),
-                sell=parse_decimal(_text(record, "Sell", source), what=f"Sell of {where}"),
-            )
+        day = f"{METALS[code]} on {record_date:%d.%m.%Y}"
+        where = f"{day} in {source}"
+        parsed = MetalRecord(
+            record_date=record_date,
+            metal_code=code,
+            metal=METALS[code],
+            buy=_figure(_text(record, "Buy", source), f"Buy of {where}", decimals=METAL_DECIMALS),
+            sell=_figure(
+                _text(record, "Sell", source), f"Sell of {where}", decimals=METAL_DECIMALS
+            ),
         )
-    records.sort(key=lambda r: (r.record_date, r.metal_code))
+        _no_conflict(records, (record_date, code), parsed, day, source)
     return MetalPrices(
         range_start=parse_cbr_date(root.get("FromDate"), what=f"FromDate in {source}"),
         range_end=parse_cbr_date(root.get("ToDate"), what=f"ToDate in {source}"),
-        records=tuple(records),
+        records=tuple(sorted(records.values(), key=lambda r: (r.record_date, r.metal_code))),
     )
 
 
@@ -326,6 +383,71 @@ def parse_currency_catalogue(body: bytes, *, source: str = "XML_valFull.asp") ->
     return currencies
 
 
+# --------------------------------------------------------------------------- answer vs request
+
+
+def _day(day: date) -> str:
+    return f"{day:%d.%m.%Y}"
+
+
+def check_dynamic_answer(
+    answer: DynamicRates, currency_id: str, start: date, end: date, source: str
+) -> None:
+    """Refuse an ``XML_dynamic`` answer for another currency or another range than asked."""
+    asked = f"{currency_id} {_day(start)}..{_day(end)}"
+    if answer.currency_id != currency_id:
+        raise CbrBadResponse(
+            f"Bank of Russia answered currency {answer.currency_id or '(no ID)'} instead of "
+            f"{currency_id} for {source}"
+        )
+    if (answer.range_start, answer.range_end) != (start, end):
+        raise CbrBadResponse(
+            f"Bank of Russia answered the range {_day(answer.range_start)}.."
+            f"{_day(answer.range_end)} instead of {asked} for {source}"
+        )
+    for record in answer.records:
+        if record.currency_id != currency_id:
+            raise CbrBadResponse(
+                f"Bank of Russia answered a record of {record.currency_id} dated "
+                f"{_day(record.record_date)} when {asked} was asked for {source}"
+            )
+        if not start <= record.record_date <= end:
+            raise CbrBadResponse(
+                f"Bank of Russia answered a {currency_id} record dated "
+                f"{_day(record.record_date)}, outside the range asked {asked}, for {source}"
+            )
+
+
+def check_metal_answer(answer: MetalPrices, start: date, end: date, source: str) -> None:
+    """Refuse an ``xml_metall`` answer for another range than asked (codes are checked on
+    parsing: 1-4 only)."""
+    asked = f"{_day(start)}..{_day(end)}"
+    if (answer.range_start, answer.range_end) != (start, end):
+        raise CbrBadResponse(
+            f"Bank of Russia answered metal prices for {_day(answer.range_start)}.."
+            f"{_day(answer.range_end)} instead of {asked} for {source}"
+        )
+    for record in answer.records:
+        if not start <= record.record_date <= end:
+            raise CbrBadResponse(
+                f"Bank of Russia answered a {record.metal} price dated "
+                f"{_day(record.record_date)}, outside the range asked {asked}, for {source}"
+            )
+
+
+def check_daily_answer(answer: DailyRates, on_date: date, source: str) -> None:
+    """Refuse an ``XML_daily`` list that cannot be the one in force on ``on_date``: it must be
+    dated ``on_date`` or at most :data:`MAX_DAILY_LIST_AGE_DAYS` earlier (the last record before
+    a weekend or holiday), never later."""
+    oldest = on_date - timedelta(days=MAX_DAILY_LIST_AGE_DAYS)
+    if not oldest <= answer.list_date <= on_date:
+        when = "after" if answer.list_date > on_date else "long before"
+        raise CbrBadResponse(
+            f"Bank of Russia answered the list of {_day(answer.list_date)}, {when} the day asked "
+            f"{_day(on_date)} (accepted: {_day(oldest)}..{_day(on_date)}), for {source}"
+        )
+
+
 # --------------------------------------------------------------------------- the client
 
 
@@ -333,12 +455,147 @@ def _cbr_day(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+class _Deadline:
+    """One request's overall deadline, enforced by a watchdog as well as by socket timeouts.
+
+    A socket timeout bounds one ``recv``, not a whole answer: a server sending its headers or body
+    a byte at a time never trips it. A timer fires at the deadline and shuts down the socket of
+    every response the request is reading (registered by :class:`_WatchedHTTPConnection`), so the
+    blocked read returns at once; retries are not attempted once the deadline has passed.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.total = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._done = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.expired or self.remaining() <= 0
+
+    def watch(self, sock: object) -> None:
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            if self._done:
+                return
+            self._sockets.append(sock)
+            if self.expired:
+                _cut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            for sock in self._sockets:
+                _cut(sock)
+
+    def finish(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+            self._sockets.clear()
+
+
+def _cut(sock: socket.socket) -> None:
+    # The plain socket's method: an SSL socket's own would drop its SSL state under a reader.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_current = threading.local()
+
+
+def _active_deadline() -> _Deadline | None:
+    return getattr(_current, "deadline", None)
+
+
+class _Watched:
+    def getresponse(self, *args: object, **kwargs: object) -> object:
+        deadline = _active_deadline()
+        if deadline is not None:
+            deadline.watch(getattr(self, "sock", None))
+        return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+
+
+class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _DeadlineRetry(Retry):
+    """Retries that stop at the request's deadline and never sleep past it (a Retry-After of an
+    hour included)."""
+
+    def increment(
+        self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
+    ):  # type: ignore[no-untyped-def]
+        deadline = _active_deadline()
+        if deadline is not None and deadline.passed():
+            raise MaxRetryError(_pool, url, error or ResponseError("the deadline passed"))  # type: ignore[arg-type]
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def sleep(self, response=None) -> None:  # type: ignore[no-untyped-def]
+        wait = None
+        if self.respect_retry_after_header and response is not None:
+            wait = self.get_retry_after(response)
+        if not wait:
+            wait = self.get_backoff_time()
+        deadline = _active_deadline()
+        if deadline is not None:
+            wait = min(wait, max(deadline.remaining(), 0.0))
+        if wait > 0:
+            time.sleep(wait)
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool,
+            "https": _WatchedHTTPSPool,
+        }
+
+
+def _set_read_timeout(response: requests.Response, seconds: float) -> None:
+    """Bound the next socket read by what is left of the deadline (best effort)."""
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if sock is None:
+        reader = getattr(getattr(response.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    if isinstance(sock, socket.socket):
+        sock.settimeout(max(seconds, 0.001))
+
+
 class CbrClient:
     """An HTTP client for the Bank's XML endpoints: polite, retrying, strict about what it gets.
 
     ``min_interval`` spaces requests (seconds between the starts of two requests); retries with
-    exponential backoff cover connection errors, timeouts and 403/429/5xx answers. ``session``
-    may be given to share cookies (DDoS-Guard sets some) or to mount a custom adapter.
+    exponential backoff cover connection errors, timeouts and 403/429/5xx answers. ``timeout``
+    (connect, read) bounds each socket operation; ``deadline`` bounds a whole request (connect,
+    headers, body and retries: a server trickling bytes is cut off there) and ``max_bytes`` the
+    body (read in chunks, never more than that plus one chunk). ``session`` may be given to share
+    cookies (DDoS-Guard sets some); its adapters are replaced by the client's.
     """
 
     def __init__(
@@ -351,9 +608,15 @@ class CbrClient:
         min_interval: float = 0.5,
         user_agent: str = BROWSER_USER_AGENT,
         session: requests.Session | None = None,
+        deadline: float = DEFAULT_DEADLINE_SECONDS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
+        if deadline <= 0 or max_bytes <= 0:
+            raise ValueError("deadline and max_bytes must be positive")
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.deadline = deadline
+        self.max_bytes = max_bytes
         self.min_interval = min_interval
         self.requests_made = 0
         self.retries_made = 0  # retries after 5xx, 403/429, timeouts and connection errors
@@ -362,7 +625,7 @@ class CbrClient:
         self._lock = threading.Lock()
         self._catalogue: list[Currency] | None = None
         self.session = session or requests.Session()
-        retry = Retry(
+        retry = _DeadlineRetry(
             total=max_retries,
             connect=max_retries,
             read=max_retries,
@@ -374,7 +637,7 @@ class CbrClient:
             respect_retry_after_header=True,
             raise_on_status=False,
         )
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = _WatchedAdapter(max_retries=retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update(
@@ -405,40 +668,107 @@ class CbrClient:
             self.requests_made += 1
             self.last_url = shown
         log.debug("GET %s", shown)
+        deadline = _Deadline(self.deadline)
+        _current.deadline = deadline
         try:
-            response = self.session.get(url, params=params, timeout=self.timeout)
-        except requests.exceptions.RetryError as exc:
-            raise CbrUnavailable(
-                f"Bank of Russia kept failing for {shown}: {_reason(exc)}"
-            ) from None
-        except requests.exceptions.Timeout as exc:
-            raise CbrUnavailable(f"Bank of Russia timed out for {shown}: {_reason(exc)}") from None
-        except requests.exceptions.ConnectionError as exc:
-            raise CbrUnavailable(
-                f"cannot reach the Bank of Russia for {shown}: {_reason(exc)}"
-            ) from None
-        retries = (
-            response.raw.retries.history
-            if response.raw is not None and response.raw.retries
-            else ()
+            return self._get(url, params, shown, deadline), shown
+        finally:
+            _current.deadline = None
+            deadline.finish()
+
+    def _late(self, shown: str) -> CbrUnavailable:
+        return CbrUnavailable(
+            f"Bank of Russia did not answer {shown} in full within the {self.deadline:g} s deadline"
         )
-        self.retries_made += len(retries)
-        if retries:
-            causes = ", ".join(str(r.status or type(r.error).__name__) for r in retries)
-            log.warning("%s succeeded after %d retries (%s)", shown, len(retries), causes)
-        if response.status_code >= 400:
-            server = response.headers.get("Server", "")
-            hint = " (DDoS-Guard refused the request)" if "ddos" in server.lower() else ""
-            if response.status_code in RETRY_STATUSES:
-                raise CbrUnavailable(
-                    f"Bank of Russia kept answering HTTP {response.status_code} for {shown}{hint} "
-                    f"after {len(retries)} retries"
-                )
-            raise CbrHttpError(
-                f"Bank of Russia answered HTTP {response.status_code} for {shown}{hint}",
-                response.status_code,
+
+    def _get(
+        self, url: str, params: dict[str, str] | None, shown: str, deadline: _Deadline
+    ) -> bytes:
+        connect, read = self.timeout
+        remaining = max(deadline.remaining(), 0.001)
+        try:
+            response = self.session.get(
+                url,
+                params=params,
+                timeout=(min(connect, remaining), min(read, remaining)),
+                stream=True,
             )
-        return response.content, shown
+        except requests.exceptions.RequestException as exc:
+            if deadline.passed():
+                raise self._late(shown) from None
+            if isinstance(exc, requests.exceptions.RetryError):
+                raise CbrUnavailable(
+                    f"Bank of Russia kept failing for {shown}: {_reason(exc)}"
+                ) from None
+            if isinstance(exc, requests.exceptions.Timeout):
+                raise CbrUnavailable(
+                    f"Bank of Russia timed out for {shown}: {_reason(exc)}"
+                ) from None
+            if isinstance(exc, requests.exceptions.ConnectionError):
+                raise CbrUnavailable(
+                    f"cannot reach the Bank of Russia for {shown}: {_reason(exc)}"
+                ) from None
+            raise CbrUnavailable(
+                f"request to the Bank of Russia failed for {shown}: {exc}"
+            ) from None
+        with response:
+            retries = (
+                response.raw.retries.history
+                if response.raw is not None and response.raw.retries
+                else ()
+            )
+            self.retries_made += len(retries)
+            if retries:
+                causes = ", ".join(str(r.status or type(r.error).__name__) for r in retries)
+                log.warning("%s succeeded after %d retries (%s)", shown, len(retries), causes)
+            if response.status_code >= 400:
+                server = response.headers.get("Server", "")
+                hint = " (DDoS-Guard refused the request)" if "ddos" in server.lower() else ""
+                if deadline.passed():
+                    raise self._late(shown)
+                if response.status_code in RETRY_STATUSES:
+                    raise CbrUnavailable(
+                        f"Bank of Russia kept answering HTTP {response.status_code} for {shown}"
+                        f"{hint} after {len(retries)} retries"
+                    )
+                raise CbrHttpError(
+                    f"Bank of Russia answered HTTP {response.status_code} for {shown}{hint}",
+                    response.status_code,
+                )
+            return self._read_body(response, shown, deadline)
+
+    def _read_body(self, response: requests.Response, shown: str, deadline: _Deadline) -> bytes:
+        too_large = f"the {self.max_bytes:,}-byte limit"
+        length = response.headers.get("Content-Length", "").strip()
+        if length.isdigit() and int(length) > self.max_bytes:
+            raise CbrBadResponse(
+                f"Bank of Russia announced {int(length):,} bytes for {shown}, over {too_large}"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            remaining = deadline.remaining()
+            if remaining <= 0 or deadline.expired:
+                raise self._late(shown)
+            _set_read_timeout(response, remaining)
+            try:
+                chunk = response.raw.read1(_CHUNK, decode_content=True)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                if deadline.passed():
+                    raise self._late(shown) from None
+                raise CbrUnavailable(
+                    f"Bank of Russia broke off the answer for {shown}: {_reason(exc)}"
+                ) from None
+            if not chunk:
+                if deadline.expired:  # the watchdog cut the connection: not a real end
+                    raise self._late(shown)
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise CbrBadResponse(
+                    f"Bank of Russia sent more than {too_large} for {shown}; the rest was not read"
+                )
+            chunks.append(chunk)
 
     # -- endpoints
 
@@ -446,7 +776,10 @@ class CbrClient:
         """Every currency's rate in force on ``on_date`` (latest registered list if None)."""
         params = {"date_req": _cbr_day(on_date)} if on_date else None
         body, url = self.get("XML_daily.asp", params)
-        return parse_daily_rates(body, source=url)
+        answer = parse_daily_rates(body, source=url)
+        if on_date is not None:
+            check_daily_answer(answer, on_date, url)
+        return answer
 
     def dynamic_rates(self, currency_id: str, start: date, end: date) -> DynamicRates:
         """One currency's records dated ``start``..``end`` (inclusive)."""
@@ -456,13 +789,17 @@ class CbrClient:
             "VAL_NM_RQ": currency_id,
         }
         body, url = self.get("XML_dynamic.asp", params)
-        return parse_dynamic_rates(body, source=url)
+        answer = parse_dynamic_rates(body, source=url)
+        check_dynamic_answer(answer, currency_id, start, end, url)
+        return answer
 
     def metal_prices(self, start: date, end: date) -> MetalPrices:
         """All four metals' records dated ``start``..``end`` (inclusive)."""
         params = {"date_req1": _cbr_day(start), "date_req2": _cbr_day(end)}
         body, url = self.get("xml_metall.asp", params)
-        return parse_metal_prices(body, source=url)
+        answer = parse_metal_prices(body, source=url)
+        check_metal_answer(answer, start, end, url)
+        return answer
 
     def currencies(self) -> list[Currency]:
         """The catalogue of currencies with daily rates (fetched once per client)."""

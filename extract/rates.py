@@ -15,10 +15,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 
 import polars as pl
 
-from extract.cbr import CbrClient, MetalRecord, RateRecord
+from extract.cbr import CbrBadResponse, CbrClient, MetalRecord, RateRecord
 
 log = logging.getLogger(__name__)
 
@@ -81,19 +82,44 @@ def in_force(
     return joined.filter(pl.col("record_date").is_not_null())
 
 
+def _stored_exactly(
+    value: Decimal, column: str, schema: dict[str, pl.DataType], where: str, url: str
+) -> Decimal:
+    """``value`` if the frame's Decimal column holds it as is; polars would otherwise round it
+    silently (too many decimals) or fail with a long traceback (too many digits): refused."""
+    dtype = schema[column]
+    assert isinstance(dtype, pl.Decimal) and dtype.precision is not None
+    scale, precision = dtype.scale, dtype.precision
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    if (
+        not value.is_finite()
+        or not isinstance(exponent, int)
+        or -exponent > scale
+        or (normal.adjusted() + 1 > precision - scale and normal != 0)
+    ):
+        raise CbrBadResponse(
+            f"{column} of {where} cannot be stored as is: {value} (at most "
+            f"{precision - scale} integer digits and {scale} decimals) in the answer for {url}"
+        )
+    return value
+
+
 def _rate_rows(records: Iterable[RateRecord], code: str, url: str) -> list[dict[str, object]]:
-    return [
-        {
-            "currency_code": code,
-            "currency_id": r.currency_id,
-            "record_date": r.record_date,
-            "nominal": r.nominal,
-            "value": r.value,
-            "vunit_rate": r.vunit_rate,
-            "source_url": url,
-        }
-        for r in records
-    ]
+    return [_checked_rate_row(r, code, url) for r in records]
+
+
+def _checked_rate_row(r: RateRecord, code: str, url: str) -> dict[str, object]:
+    where = f"{code} on {r.record_date:%d.%m.%Y}"
+    return {
+        "currency_code": code,
+        "currency_id": r.currency_id,
+        "record_date": r.record_date,
+        "nominal": r.nominal,
+        "value": _stored_exactly(r.value, "value", RATES_SCHEMA, where, url),
+        "vunit_rate": _stored_exactly(r.vunit_rate, "vunit_rate", RATES_SCHEMA, where, url),
+        "source_url": url,
+    }
 
 
 def fetch_rates_in_force(
@@ -166,17 +192,20 @@ def fetch_metal_prices_in_force(client: CbrClient, start: date, end: date) -> pl
 
 
 def _metal_rows(records: Iterable[MetalRecord], url: str) -> list[dict[str, object]]:
-    return [
-        {
-            "metal_code": r.metal_code,
-            "metal": r.metal,
-            "record_date": r.record_date,
-            "buy": r.buy,
-            "sell": r.sell,
-            "source_url": url,
-        }
-        for r in records
-    ]
+    rows: list[dict[str, object]] = []
+    for r in records:
+        where = f"{r.metal} on {r.record_date:%d.%m.%Y}"
+        rows.append(
+            {
+                "metal_code": r.metal_code,
+                "metal": r.metal,
+                "record_date": r.record_date,
+                "buy": _stored_exactly(r.buy, "buy", METALS_SCHEMA, where, url),
+                "sell": _stored_exactly(r.sell, "sell", METALS_SCHEMA, where, url),
+                "source_url": url,
+            }
+        )
+    return rows
 
 
 def _last_url(client: CbrClient, script: str) -> str:

@@ -209,19 +209,16 @@ def test_no_rates_published_yet_is_a_normal_outcome(
 
 
 def test_nonsense_values_are_flagged_red_and_the_rest_is_published(tmp_path: Path) -> None:
+    # A zero or negative rate is refused by the client itself (tests/test_cbr_hostile.py); a
+    # jump the Bank could publish but should not is what reaches the check.
     usd = list(ARCHIVE.rates["R01235"])
-    eur = list(ARCHIVE.rates["R01239"])
     jump = next(i for i, r in enumerate(usd) if r.record_date == date(2020, 6, 10))
     usd[jump] = dataclasses.replace(
         usd[jump],
         value=usd[jump].value * Decimal("1.4"),
         vunit_rate=usd[jump].vunit_rate * Decimal("1.4"),
     )
-    zero = next(i for i, r in enumerate(eur) if r.record_date == date(2020, 6, 10))
-    eur[zero] = dataclasses.replace(eur[zero], value=Decimal("0"), vunit_rate=Decimal("0"))
-    broken = dataclasses.replace(
-        ARCHIVE, rates={**ARCHIVE.rates, "R01235": tuple(usd), "R01239": tuple(eur)}
-    )
+    broken = dataclasses.replace(ARCHIVE, rates={**ARCHIVE.rates, "R01235": tuple(usd)})
     with CbrReplayServer(broken) as server:
         result = dg.materialize(
             [cbr_rates, cbr_metal_prices, dbt_warehouse, published_warehouse,
@@ -236,9 +233,8 @@ def test_nonsense_values_are_flagged_red_and_the_rest_is_published(tmp_path: Pat
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     fx = checks["fx_rates_values_are_sane"]
     assert not fx.passed and fx.severity == dg.AssetCheckSeverity.ERROR
-    assert fx.metadata["offending_rows"].value >= 2
+    assert fx.metadata["offending_rows"].value >= 1
     assert "jump over 25% in a day" in fx.metadata["rows"].value
-    assert "not positive" in fx.metadata["rows"].value
     assert checks["metal_prices_values_are_sane"].passed
     jump_test = checks["day_over_day_change_within_fx_rates_change_pct__25"]
     assert not jump_test.passed and jump_test.severity == dg.AssetCheckSeverity.WARN

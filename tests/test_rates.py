@@ -9,9 +9,10 @@ from decimal import Decimal
 import polars as pl
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Response
+from werkzeug import Request, Response
 
-from extract.cbr import CbrClient
+from extract.cbr import CbrBadResponse, CbrClient, parse_dynamic_rates, parse_metal_prices
+from extract.cbr_replay import render_dynamic, render_metals
 from extract.rates import calendar, fetch_metal_prices_in_force, fetch_rates_in_force
 from tests.conftest import cbr_fixture
 
@@ -22,21 +23,37 @@ USD_MARCH = cbr_fixture(
 EUR_MARCH = cbr_fixture(
     "XML_dynamic_R01239_EUR_2026-03-01_2026-03-19_recorded_2026-03-19T10-49Z.xml"
 )
+METALS_MARCH = cbr_fixture("xml_metall_2026-03-01_2026-03-05.xml")
+
+
+def _asked(request: Request) -> tuple[date, date]:
+    day = lambda text: date(int(text[6:]), int(text[3:5]), int(text[:2]))  # noqa: E731
+    return day(request.args["date_req1"]), day(request.args["date_req2"])
+
+
+def _dynamic(request: Request) -> Response:
+    """The real March 2026 records dated inside the range asked, as the Bank answers."""
+    currency_id = request.args["VAL_NM_RQ"]
+    start, end = _asked(request)
+    records = parse_dynamic_rates({"R01235": USD_MARCH, "R01239": EUR_MARCH}[currency_id]).records
+    kept = [r for r in records if start <= r.record_date <= end]
+    return Response(render_dynamic(currency_id, start, end, kept), content_type=XML)
+
+
+def _metals(request: Request) -> Response:
+    start, end = _asked(request)
+    kept = [r for r in parse_metal_prices(METALS_MARCH).records if start <= r.record_date <= end]
+    return Response(render_metals(start, end, kept), content_type=XML)
 
 
 @pytest.fixture
 def bank(httpserver: HTTPServer) -> HTTPServer:
-    """A loopback server answering with real March 2026 responses, whatever range is asked."""
+    """A loopback server answering real March 2026 records for the range asked."""
     httpserver.expect_request("/scripts/XML_valFull.asp").respond_with_data(
         cbr_fixture("pycbrf_XML_valFull_d0.xml"), content_type=XML
     )
-    by_id = {"R01235": USD_MARCH, "R01239": EUR_MARCH}
-    httpserver.expect_request("/scripts/XML_dynamic.asp").respond_with_handler(
-        lambda request: Response(by_id[request.args["VAL_NM_RQ"]], content_type=XML)
-    )
-    httpserver.expect_request("/scripts/xml_metall.asp").respond_with_data(
-        cbr_fixture("xml_metall_2026-03-01_2026-03-05.xml"), content_type=XML
-    )
+    httpserver.expect_request("/scripts/XML_dynamic.asp").respond_with_handler(_dynamic)
+    httpserver.expect_request("/scripts/xml_metall.asp").respond_with_handler(_metals)
     return httpserver
 
 
@@ -72,11 +89,23 @@ def test_a_range_is_one_request_per_currency_from_before_its_start(bank: HTTPSer
     assert {r.args["date_req2"] for r in dynamic} == {"19/03/2026"}
 
 
-def test_records_outside_the_range_asked_are_ignored(bank: HTTPServer) -> None:
-    # The server answers up to 19 March whatever is asked; the 13 March record must not leak in.
+def test_only_records_up_to_the_end_asked_are_used(bank: HTTPServer) -> None:
     frame = fetch_rates_in_force(client(bank), ["USD"], date(2026, 3, 11), date(2026, 3, 12))
     assert frame["record_date"].max() == date(2026, 3, 12)
     assert frame.height == 2
+
+
+def test_an_answer_for_another_range_than_asked_is_refused(httpserver: HTTPServer) -> None:
+    # Up to 19 March whatever is asked: not the Bank's answer to the request, so refused whole
+    # (it used to be filtered, which hid a server answering another question).
+    httpserver.expect_request("/scripts/XML_valFull.asp").respond_with_data(
+        cbr_fixture("pycbrf_XML_valFull_d0.xml"), content_type=XML
+    )
+    httpserver.expect_request("/scripts/XML_dynamic.asp").respond_with_data(
+        USD_MARCH, content_type=XML
+    )
+    with pytest.raises(CbrBadResponse, match=r"range 01\.03\.2026\.\.19\.03\.2026 instead of"):
+        fetch_rates_in_force(client(httpserver), ["USD"], date(2026, 3, 11), date(2026, 3, 12))
 
 
 def test_no_record_before_the_start_asks_once_further_back(
@@ -116,13 +145,15 @@ def test_daily_list_of_an_earlier_date_is_in_force(httpserver: HTTPServer) -> No
     assert (row["rate_date"], row["record_date"]) == (date(2026, 4, 26), date(2026, 4, 25))
 
 
-def test_daily_list_dated_after_the_day_asked_is_not_used(httpserver: HTTPServer) -> None:
+def test_daily_list_dated_after_the_day_asked_is_refused(httpserver: HTTPServer) -> None:
+    # The Bank answers date_req=D with the list in force on D, never a later one: a later list
+    # is not an answer to the request (it used to be ignored with a warning).
     httpserver.expect_request("/scripts/XML_daily.asp").respond_with_data(
         cbr_fixture("XML_daily_nodate_recorded_2026-03-17T15-51Z_Date_18.03.2026.xml"),
         content_type=XML,
     )
-    frame = fetch_rates_in_force(client(httpserver), ["USD"], date(2026, 3, 17), date(2026, 3, 17))
-    assert frame.is_empty()
+    with pytest.raises(CbrBadResponse, match=r"list of 18\.03\.2026, after the day asked 17"):
+        fetch_rates_in_force(client(httpserver), ["USD"], date(2026, 3, 17), date(2026, 3, 17))
 
 
 def test_metal_prices_in_force(bank: HTTPServer) -> None:
