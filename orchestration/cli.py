@@ -17,6 +17,7 @@ import csv
 import io
 import logging
 import os
+import signal
 import socket
 import sys
 import time
@@ -420,10 +421,14 @@ def run_query(query: str) -> tuple[list[str], list[tuple]]:
 
     from extract.settings import load_settings
 
+    if not query.strip():
+        raise CliError('no query given: tpw sql "select * from marts.fx_rates limit 5"')
     conn = connect_analyst(load_settings(PROJECT_ROOT / ".env").warehouse)
     try:
         cursor = conn.execute(query)
-        columns = [d[0] for d in cursor.description or []]
+        if cursor is None or cursor.description is None:  # a comment, or no statement
+            return [], []
+        columns = [d[0] for d in cursor.description]
         return columns, cursor.fetchall()
     except duckdb.Error as exc:
         # DuckDB's own message, whole: "Permission Error: Cannot access file ... - file system
@@ -634,6 +639,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tpw: error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `tpw sql ... | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush
+        return 128 + signal.SIGPIPE  # what a Unix tool killed by SIGPIPE reports, silently
     except Exception as exc:  # one line for every failure, as the contract says
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"tpw: error: {printable(message)}", file=sys.stderr)

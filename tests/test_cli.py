@@ -206,3 +206,27 @@ def test_only_failed_error_checks_decide_the_exit_status() -> None:
     raise_on_failed_checks(RunSummary())  # nothing failed: no error
     with pytest.raises(CliError, match=r"^1 ERROR asset check failed: figures:breaks \(2 rows\)$"):
         raise_on_failed_checks(RunSummary(failed_checks=failed))
+
+
+def test_tpw_sql_without_a_query_says_so(tmp_path: Path) -> None:
+    result = tpw("sql", "", env=clean_env(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        'tpw: error: no query given: tpw sql "select * from marts.fx_rates limit 5"'
+    )
+
+
+def test_tpw_sql_in_a_pipe_stops_quietly_like_a_unix_tool(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    conn = duckdb.connect(env["TPW_WAREHOUSE"])
+    conn.execute("create schema marts; create table marts.numbers as select * from range(300000)")
+    conn.close()
+    # the reader stops after two lines; tpw must not print «Broken pipe» nor a traceback
+    pipe = subprocess.run(
+        f"{TPW} sql 'select * from marts.numbers' | head -2; echo status=${{PIPESTATUS[0]}}",
+        shell=True, executable="/bin/bash", env=env, cwd=PROJECT_ROOT, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert pipe.stdout.splitlines()[-1] == "status=141", pipe.stdout + pipe.stderr
+    assert pipe.stderr == ""
+    assert pipe.stdout.splitlines()[0].strip() == "range"
