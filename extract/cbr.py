@@ -15,7 +15,6 @@ document expected (an HTML page from DDoS-Guard, truncated XML, another document
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import socket
 import threading
@@ -31,6 +30,8 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
+
+from extract.deadline import Deadline
 
 log = logging.getLogger(__name__)
 
@@ -455,67 +456,10 @@ def _cbr_day(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-class _Deadline:
-    """One request's overall deadline, enforced by a watchdog as well as by socket timeouts.
-
-    A socket timeout bounds one ``recv``, not a whole answer: a server sending its headers or body
-    a byte at a time never trips it. A timer fires at the deadline and shuts down the socket of
-    every response the request is reading (registered by :class:`_WatchedHTTPConnection`), so the
-    blocked read returns at once; retries are not attempted once the deadline has passed.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.total = seconds
-        self.at = time.monotonic() + seconds
-        self.expired = False
-        self._done = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def remaining(self) -> float:
-        return self.at - time.monotonic()
-
-    def passed(self) -> bool:
-        return self.expired or self.remaining() <= 0
-
-    def watch(self, sock: object) -> None:
-        if not isinstance(sock, socket.socket):
-            return
-        with self._lock:
-            if self._done:
-                return
-            self._sockets.append(sock)
-            if self.expired:
-                _cut(sock)
-
-    def _expire(self) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self.expired = True
-            for sock in self._sockets:
-                _cut(sock)
-
-    def finish(self) -> None:
-        self._timer.cancel()
-        with self._lock:
-            self._done = True
-            self._sockets.clear()
-
-
-def _cut(sock: socket.socket) -> None:
-    # The plain socket's method: an SSL socket's own would drop its SSL state under a reader.
-    with contextlib.suppress(OSError):
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
 _current = threading.local()
 
 
-def _active_deadline() -> _Deadline | None:
+def _active_deadline() -> Deadline | None:
     return getattr(_current, "deadline", None)
 
 
@@ -668,13 +612,13 @@ class CbrClient:
             self.requests_made += 1
             self.last_url = shown
         log.debug("GET %s", shown)
-        deadline = _Deadline(self.deadline)
+        deadline = Deadline(self.deadline)
         _current.deadline = deadline
         try:
             return self._get(url, params, shown, deadline), shown
         finally:
             _current.deadline = None
-            deadline.finish()
+            deadline.cancel()
 
     def _late(self, shown: str) -> CbrUnavailable:
         return CbrUnavailable(
@@ -682,7 +626,7 @@ class CbrClient:
         )
 
     def _get(
-        self, url: str, params: dict[str, str] | None, shown: str, deadline: _Deadline
+        self, url: str, params: dict[str, str] | None, shown: str, deadline: Deadline
     ) -> bytes:
         connect, read = self.timeout
         remaining = max(deadline.remaining(), 0.001)
@@ -737,7 +681,7 @@ class CbrClient:
                 )
             return self._read_body(response, shown, deadline)
 
-    def _read_body(self, response: requests.Response, shown: str, deadline: _Deadline) -> bytes:
+    def _read_body(self, response: requests.Response, shown: str, deadline: Deadline) -> bytes:
         too_large = f"the {self.max_bytes:,}-byte limit"
         length = response.headers.get("Content-Length", "").strip()
         if length.isdigit() and int(length) > self.max_bytes:

@@ -12,13 +12,10 @@ There are no retries: a failed URL is quarantined and tried again on the next ru
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import ipaddress
 import os
 import socket
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +35,7 @@ from extract.articles import (
     article_from_txt,
 )
 from extract.cbr import BROWSER_USER_AGENT, _reason
+from extract.deadline import Deadline
 
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -115,75 +113,13 @@ class _AddressRefused(Exception):
     """A connection reached a non-public address although its host resolved to public ones."""
 
 
-class _Deadline:
-    """One fetch's single deadline, enforced by a watchdog rather than by socket timeouts.
-
-    A socket timeout bounds one ``recv``, not a whole answer: a server sending its status line,
-    headers or body a byte at a time never trips it. So a timer fires at the deadline and shuts
-    down every socket the fetch has opened (registered by :class:`_Watched` as they are made,
-    and by :meth:`watch` for a response's connection): the blocked read returns at once, and the
-    fetch sees :attr:`expired` and reports the deadline instead of a broken connection.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.total = seconds
-        self.at = time.monotonic() + seconds
-        self.expired = False
-        self._done = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def remaining(self) -> float:
-        return self.at - time.monotonic()
-
-    def passed(self) -> bool:
-        return self.expired or self.remaining() <= 0
-
-    def watch(self, sock: socket.socket | None) -> None:
-        """Cut ``sock`` at the deadline (at once if it has passed already)."""
-        if not isinstance(sock, socket.socket):
-            return
-        with self._lock:
-            if self._done:
-                return
-            if not self.expired:
-                self._sockets.append(sock)
-                return
-        _cut(sock)
-
-    def _expire(self) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self.expired = True
-            sockets, self._sockets = self._sockets, []
-        for sock in sockets:
-            _cut(sock)
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-        with self._lock:
-            self._done = True
-            self._sockets = []
-
-
-def _cut(sock: socket.socket) -> None:
-    """Shut a socket down under whoever is blocked reading it (a TLS socket too: the plain
-    socket's shutdown acts on the shared descriptor). A socket already closed is left alone."""
-    with contextlib.suppress(OSError):
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-_deadline: contextvars.ContextVar[_Deadline | None] = contextvars.ContextVar(
+_deadline: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
     "extract_fetch_deadline", default=None
 )
 
 
 class _Watched:
-    """Registers each socket it makes with the running fetch's :class:`_Deadline`: the plain
+    """Registers each socket it makes with the running fetch's :class:`Deadline`: the plain
     socket as soon as it is connected, and the TLS one wrapped around it."""
 
     def _new_conn(self) -> socket.socket:
@@ -274,14 +210,14 @@ def _content_type(header: str) -> tuple[str, str | None]:
     return mime.lower(), charset
 
 
-def _too_slow(url: str, deadline: _Deadline, doing: str) -> Quarantined:
+def _too_slow(url: str, deadline: Deadline, doing: str) -> Quarantined:
     detail = f"{url} took longer than {deadline.total:g} s, the deadline for the whole fetch"
     detail += f" ({doing})"
     return Quarantined(url, "fetch_failed", detail)
 
 
 def _read_body(
-    response: requests.Response, url: str, current: str, max_bytes: int, deadline: _Deadline
+    response: requests.Response, url: str, current: str, max_bytes: int, deadline: Deadline
 ) -> bytes | Quarantined:
     length = response.headers.get("Content-Length", "").strip()
     if length.isdigit() and int(length) > max_bytes:
@@ -316,7 +252,7 @@ def _fetch(
     allow_private: bool,
     max_bytes: int,
     connect_timeout: float,
-    deadline: _Deadline,
+    deadline: Deadline,
 ) -> Article | Quarantined:
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
@@ -403,7 +339,7 @@ def fetch_article(
         session.mount("http://", _GuardedAdapter(public_only=not allow_private))
         session.mount("https://", _GuardedAdapter(public_only=not allow_private))
     connect_timeout, total = timeout
-    deadline = _Deadline(total)
+    deadline = Deadline(total)
     token = _deadline.set(deadline)
     try:
         return _fetch(url.strip(), session, allow_private, max_bytes, connect_timeout, deadline)
