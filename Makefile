@@ -75,12 +75,12 @@ check-defs: install  ## load the Dagster definitions the way `dg dev` does
 
 ui: install  ## the Dagster UI with a persistent DAGSTER_HOME under data/
 	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/python -c 'import sys; from pathlib import Path; from orchestration.cli import install_instance_config as i; i(Path(sys.argv[1]))' $(DAGSTER_HOME)
+	$(BIN)/python -c 'import sys; from pathlib import Path; from orchestration.runner import install_instance_config as i; i(Path(sys.argv[1]))' $(DAGSTER_HOME)
 	$(BIN)/dg dev
 
 ui-demo: install  ## the Dagster UI wired to the bundled samples (offline): materialize 2020-05..10 days
 	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/python -c 'import sys; from pathlib import Path; from orchestration.cli import install_instance_config as i; i(Path(sys.argv[1]))' $(DAGSTER_HOME)
+	$(BIN)/python -c 'import sys; from pathlib import Path; from orchestration.runner import install_instance_config as i; i(Path(sys.argv[1]))' $(DAGSTER_HOME)
 	$(BIN)/tpw serve-samples --port 8765 & trap "kill $$!" EXIT; \
 	TPW_CBR_URL=http://127.0.0.1:8765 $(BIN)/dg dev
 

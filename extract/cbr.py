@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.exceptions import MaxRetryError, NameResolutionError, ResponseError
 from urllib3.util.retry import Retry
 
 from extract.deadline import Deadline
@@ -36,6 +36,12 @@ from extract.deadline import Deadline
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://www.cbr.ru"
+# Said whenever the Bank cannot be reached at all: the usual cause is running offline with the
+# default TPW_CBR_URL.
+OFFLINE_HINT = (
+    " (offline? point TPW_CBR_URL at a replay of the Bank: `tpw serve-samples` serves the bundled"
+    " samples, or `tpw demo` builds from them)"
+)
 # The Bank's anti-bot filter refuses default library user agents (see CBR_API_NOTES §2.4).
 BROWSER_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -497,6 +503,8 @@ class _DeadlineRetry(Retry):
         deadline = _active_deadline()
         if deadline is not None and deadline.passed():
             raise MaxRetryError(_pool, url, error or ResponseError("the deadline passed"))  # type: ignore[arg-type]
+        if isinstance(error, NameResolutionError):  # offline or a mistyped host: no use retrying
+            raise MaxRetryError(_pool, url, error)  # type: ignore[arg-type]
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def sleep(self, response=None) -> None:  # type: ignore[no-untyped-def]
@@ -524,9 +532,6 @@ class _WatchedAdapter(HTTPAdapter):
 def _set_read_timeout(response: requests.Response, seconds: float) -> None:
     """Bound the next socket read by what is left of the deadline (best effort)."""
     sock = getattr(getattr(response.raw, "connection", None), "sock", None)
-    if sock is None:
-        reader = getattr(getattr(response.raw, "_fp", None), "fp", None)
-        sock = getattr(getattr(reader, "raw", None), "_sock", None)
     if isinstance(sock, socket.socket):
         sock.settimeout(max(seconds, 0.001))
 
@@ -650,7 +655,7 @@ class CbrClient:
                 ) from None
             if isinstance(exc, requests.exceptions.ConnectionError):
                 raise CbrUnavailable(
-                    f"cannot reach the Bank of Russia for {shown}: {_reason(exc)}"
+                    f"cannot reach the Bank of Russia for {shown}: {_reason(exc)}{OFFLINE_HINT}"
                 ) from None
             raise CbrUnavailable(
                 f"request to the Bank of Russia failed for {shown}: {exc}"
@@ -776,4 +781,6 @@ def _reason(exc: BaseException) -> str:
             continue
         break
     text = str(cause or exc)
-    return text.split(": ", 1)[-1] if "object at 0x" in text else text
+    if "object at 0x" in text or "Connection(host=" in text:  # urllib3 names its own object
+        text = text.split(": ", 1)[-1]
+    return text

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from extract.cbr import DEFAULT_BASE_URL
+
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
-DEFAULT_CBR_URL = "https://www.cbr.ru"
+DEFAULT_CBR_URL = DEFAULT_BASE_URL
 DEFAULT_ARTICLES_DIR = "data/articles"
 DEFAULT_CURRENCIES = "USD,EUR,CNY"
 

@@ -14,25 +14,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import io
 import logging
 import os
 import signal
-import socket
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from extract.settings import Settings, load_settings
 from orchestration.progress import (
     SUMMARY_COLUMNS,
-    RunProgress,
-    RunSummary,
     json_line,
     printable,
     printable_lines,
@@ -48,28 +42,6 @@ class CliError(Exception):
     """An error to report as one line."""
 
 
-@dataclass(frozen=True)
-class LoadWindow:
-    """Days to load and which raw assets to load them for."""
-
-    start: date
-    end: date
-    assets: tuple[str, ...] = ("cbr_rates", "cbr_metal_prices")
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-
-# The bundled samples hold real figures only in these windows (see data/samples/cbr/README.md).
-DEMO_WINDOWS = (
-    LoadWindow(date(2020, 5, 1), date(2020, 10, 31)),
-    LoadWindow(date(2025, 12, 5), date(2025, 12, 5)),
-    LoadWindow(date(2026, 3, 3), date(2026, 3, 5)),
-    LoadWindow(date(2026, 3, 6), date(2026, 3, 19), assets=("cbr_rates",)),
-)
-
-
 def today_in_moscow() -> date:
     return datetime.now(MOSCOW).date()
 
@@ -81,261 +53,37 @@ def parse_day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2020-06-01") from None
 
 
-# --------------------------------------------------------------------------- running the pipeline
-
-
-def _prepare_environment() -> None:
-    """Persistent Dagster home (runs show in `make ui`) and settings from `.env`."""
-    from extract.settings import export_build_path, load_settings
-
-    settings = load_settings(PROJECT_ROOT / ".env")
-    export_build_path(settings)
-    if not os.environ.get("DAGSTER_HOME"):
-        home = PROJECT_ROOT / "data" / "dagster_home"
-        os.environ["DAGSTER_HOME"] = str(home)
-    home = Path(os.environ["DAGSTER_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    install_instance_config(home)
-
-
-def install_instance_config(home: Path) -> None:
-    """Put the project's dagster.yaml in a Dagster home, or bring an older copy of it up to date
-    (a dagster.yaml someone wrote by hand is left alone)."""
-    template = (PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text(encoding="utf-8")
-    config = home / "dagster.yaml"
-    current = config.read_text(encoding="utf-8") if config.exists() else None
-    if current is None or (
-        current != template and current.splitlines()[:1] == template.splitlines()[:1]
-    ):
-        config.write_text(template, encoding="utf-8")
-
-
-def run_pipeline(
-    windows: Sequence[LoadWindow],
-    *,
-    min_interval: float | None = None,
-    emit: Callable[[str], None] | None = None,
-    counts: bool = True,
-) -> tuple[dict[str, int], RunSummary]:
-    """Materialize the raw assets for each window, then dbt, then publish.
-
-    Returns the row count of every warehouse table (unless ``counts`` is false) and what each
-    step did; ``emit`` gets a progress line whenever a step starts or ends (and every few
-    seconds of dbt tests).
-    """
-    import dagster as dg
-
-    from orchestration.definitions import defs as load_defs
-
-    _prepare_environment()
-    definitions = load_defs()
-    # Dagster's console log shows warnings and errors only; dbt's own output is kept aside and
-    # shown when something fails (the Dagster UI keeps all of it for runs it shows).
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    build_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    if min_interval is not None:
-        run_config["resources"] = {"cbr": {"config": {"min_interval_seconds": min_interval}}}
-    owner = {"tpw/host": socket.gethostname(), "tpw/pid": str(os.getpid())}
-    summary = RunSummary()
-
-    def execute(
-        job_name: str, config: dict, tags: dict, doing: str, days: int, assets: Sequence[str] = ()
-    ) -> None:
-        run_id = str(uuid.uuid4())
-        job = definitions.resolve_job_def(job_name)
-        if assets:  # these raw assets only, without the dbt source tests checking them
-            selection = {dg.AssetKey(["raw", name]) for name in assets}
-            job = job.get_subset(asset_selection=selection, asset_check_selection=set())
-        with (
-            captured_output(),
-            RunProgress(instance, run_id, partitions=days, emit=emit) as progress,
-        ):
-            result = job.execute_in_process(
-                instance=instance,
-                run_config=config,
-                tags={**tags, **owner},
-                raise_on_error=False,
-                run_id=run_id,
-            )
-        summary.steps.extend(progress.steps.values())
-        _raise_on_failure(result, doing)
-        summary.failed_checks.extend(failed_error_checks(result))
-
-    def range_tags(window: LoadWindow) -> dict[str, str]:
-        return {
-            "dagster/asset_partition_range_start": window.start.isoformat(),
-            "dagster/asset_partition_range_end": window.end.isoformat(),
-        }
-
-    with open_instance() as instance:
-        release_dead_runs(instance)
-        if len(windows) == 1 and set(windows[0].assets) == set(LoadWindow.assets):
-            # One run: every asset of the nightly job over the whole range.
-            window = windows[0]
-            execute(
-                "nightly_job", run_config, range_tags(window),
-                f"the run for {window.start}..{window.end}", window.days,
-            )  # fmt: skip
-            return (table_counts() if counts else {}), summary
-        for window in windows:
-            execute(
-                "cbr_load_job", run_config, range_tags(window),
-                f"loading {window.start}..{window.end}", window.days, window.assets,
-            )  # fmt: skip
-        execute("warehouse_build_job", build_config, {}, "building the marts", 0)
-    return (table_counts() if counts else {}), summary
-
-
-def open_instance() -> Any:
-    """The Dagster instance of DAGSTER_HOME, created under a lock: two processes creating the
-    same new home at once can trip over each other's SQLite migrations (seen with Dagster's own
-    storage too: "table alembic_version already exists")."""
-    import dagster as dg
-    from filelock import FileLock
-
-    home = Path(os.environ["DAGSTER_HOME"])
-    with FileLock(str(home / ".tpw-instance.lock")):
-        instance = dg.DagsterInstance.get()
-        instance.get_runs(limit=1)  # the run, event and schedule databases exist from here on
-    return instance
-
-
-_CAPTURED = io.StringIO()
-
-
-@contextlib.contextmanager
-def captured_output() -> Iterator[None]:
-    """Keep dbt's streamed output off the terminal; it is shown if the run fails."""
-    _CAPTURED.seek(0)
-    _CAPTURED.truncate()
-    with contextlib.redirect_stdout(_CAPTURED):
-        yield
-
-
-def release_dead_runs(instance: object) -> list[str]:
-    """Fail the runs a killed `tpw` left STARTED on this host and free their writer slots.
-
-    A SIGKILLed run cannot release its claim on the `duckdb_writer` pool; without this the next
-    run would wait for it forever. Runs started by `dg dev` carry no `tpw/pid` tag and are left
-    to Dagster's own run monitoring.
-    """
-    import dagster as dg
-    from dagster._core.storage.dagster_run import DagsterRunStatus
-
-    released = []
-    runs = instance.get_runs(  # type: ignore[attr-defined]
-        filters=dg.RunsFilter(
-            statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING],
-            tags={"tpw/host": socket.gethostname()},
-        )
-    )
-    for run in runs:
-        pid = int(run.tags.get("tpw/pid", "0") or 0)
-        if pid and not _process_alive(pid):
-            instance.report_run_failed(run, message=f"the tpw process {pid} is gone (killed)")  # type: ignore[attr-defined]
-            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)  # type: ignore[attr-defined]
-            released.append(run.run_id)
-    if released:
-        print(f"tpw: released {len(released)} run(s) left behind by a killed tpw", file=sys.stderr)
-    return released
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _raise_on_failure(result: object, doing: str) -> None:
-    if getattr(result, "success", False):
-        return
-    messages = []
-    for event in result.all_events:  # type: ignore[attr-defined]
-        if event.is_step_failure and event.step_failure_data is not None:
-            error = event.step_failure_data.error
-            cause = error
-            while cause is not None and cause.cause is not None:
-                cause = cause.cause
-            text = (cause or error).message.strip().splitlines()[0] if error else "failed"
-            messages.append(f"{event.step_key}: {text}")
-    tail = [line for line in _CAPTURED.getvalue().splitlines() if line.strip()][-15:]
-    if tail:
-        print("\n".join(printable(line) for line in tail), file=sys.stderr)
-    raise CliError(f"{doing} failed: " + ("; ".join(messages) or "see the Dagster logs"))
-
-
-def failed_error_checks(result: object) -> list[str]:
-    """The asset checks of severity ERROR that failed in a run, as ``asset:check (why)``.
-
-    Such a check does not fail its Dagster run (the rest is still published), so `tpw` has to
-    look for them itself: cron hears of them only through the exit status.
-    """
-    import dagster as dg
-
-    failed = []
-    for event in result.all_events:  # type: ignore[attr-defined]
-        if event.event_type_value != "ASSET_CHECK_EVALUATION":
-            continue
-        evaluation = event.event_specific_data
-        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
-            continue
-        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-        why = (evaluation.description or "").strip().splitlines()
-        failed.append(f"{name} ({why[0]})" if why else name)
-    return failed
-
-
-def raise_on_failed_checks(summary: RunSummary) -> None:
-    if summary.failed_checks:
-        count = len(summary.failed_checks)
-        raise CliError(
-            f"{count} ERROR asset check{'s' if count != 1 else ''} failed: "
-            + "; ".join(summary.failed_checks)
-        )
-
-
-def table_counts() -> dict[str, int]:
-    from extract.settings import load_settings
-    from extract.warehouse import row_counts
-
-    return row_counts(load_settings(PROJECT_ROOT / ".env").warehouse)
+def settings_from_environment() -> Settings:
+    """The product's settings, read once per command (the environment, then ``.env``)."""
+    return load_settings(PROJECT_ROOT / ".env")
 
 
 # --------------------------------------------------------------------------- commands
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from extract.cbr_replay import CbrReplayServer
+    import dataclasses
 
-    os.environ.setdefault("TPW_CURRENCIES", "USD,EUR,CNY")
+    from extract.cbr_replay import CbrReplayServer
+    from orchestration.demo import DEMO_CURRENCIES, DEMO_QUERIES, DEMO_WINDOWS
+    from orchestration.runner import raise_on_failed_checks, run_pipeline
+
+    settings = settings_from_environment()
+    if not os.environ.get("TPW_CURRENCIES"):
+        settings = dataclasses.replace(settings, currencies=DEMO_CURRENCIES)
     with CbrReplayServer() as server:
-        os.environ["TPW_CBR_URL"] = server.url
         print(f"replaying the bundled Bank of Russia samples at {server.url}")
         counts, summary = run_pipeline(
-            DEMO_WINDOWS, min_interval=0.0, emit=None if args.quiet else printer()
+            DEMO_WINDOWS,
+            settings=dataclasses.replace(settings, cbr_url=server.url),
+            min_interval=0.0,
+            emit=None if args.quiet else printer(),
         )
         requests = len(server.requests)
-    from extract.settings import load_settings
-
-    warehouse = load_settings(PROJECT_ROOT / ".env").warehouse
-    print(f"\nwarehouse: {printable(warehouse)} ({requests} requests to the replay server)")
+    where = printable(settings.warehouse)
+    print(f"\nwarehouse: {where} ({requests} requests to the replay server)")
     print(_format_table(["table", "rows"], [[name, count] for name, count in counts.items()]))
-    query = (
-        "select rate_date, currency_code, nominal, value_rub, rub_per_unit, set_on_date "
-        "from marts.fx_rates where currency_code = 'USD' order by rate_date desc limit 5"
-    )
-    queries = [
-        query,
-        "select region, product, share, countries, total_export_rub, export_growth "
-        "from marts.exports_by_region where period_start = '2020-01-01' order by region",
-        "select quote_date, instrument, value, official_value, matches from marts.ticker_quotes "
-        "order by instrument",
-    ]
-    for sql in queries:
+    for sql in DEMO_QUERIES:
         print(f'\n$ tpw sql "{sql}"')
         columns, rows = run_query(sql)
         print(_format_table(columns, rows))
@@ -344,6 +92,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.runner import LoadWindow, raise_on_failed_checks, run_pipeline
+
     today = today_in_moscow()
     end = args.end or args.start or today
     start = args.start or end
@@ -353,20 +103,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError(f"--end {end} is in the future (today in Moscow is {today})")
     if start < date(1998, 1, 1):
         raise CliError("history starts on 1998-01-01 (after the rouble's redenomination)")
+    settings = settings_from_environment()
     began = time.monotonic()
     talk = not (args.quiet or args.json)
     if talk:
         print(f"tpw run {start}..{end}: {(end - start).days + 1:,} days", flush=True)
     counts, summary = run_pipeline(
-        [LoadWindow(start, end)], emit=printer() if talk else None, counts=not args.quiet
+        [LoadWindow(start, end)],
+        settings=settings,
+        emit=printer() if talk else None,
+        counts=not args.quiet,
     )
     seconds = time.monotonic() - began
     if args.json:
         report = {
+            "ok": not summary.failed_checks,
             "start": start.isoformat(),
             "end": end.isoformat(),
             "success": not summary.failed_checks,
+            "error": failed_checks_message(summary.failed_checks),
             "failed_checks": summary.failed_checks,
+            "warnings": summary.warnings,
             "seconds": round(seconds, 2),
             **summary.totals(),
             "steps": [step.as_dict() for step in summary.steps],
@@ -377,68 +134,31 @@ def cmd_run(args: argparse.Namespace) -> int:
         totals = summary.totals()
         print()
         print(_format_table(SUMMARY_COLUMNS, summary_rows(summary.steps)))
+        for warning in summary.warnings:
+            print(printable(f"warning: {warning}"))
         print(
             f"\n{totals['partitions']:,} days, {totals['requests']} requests to the Bank of "
             f"Russia, {totals['rows_loaded']:,} rows loaded, in {seconds:.1f} s; "
             f"marts.fx_rates {counts.get('marts.fx_rates', 0):,} rows, "
             f"marts.metal_prices {counts.get('marts.metal_prices', 0):,} rows"
         )
+    if args.json and summary.failed_checks:
+        return 1  # the JSON object above says why
     raise_on_failed_checks(summary)
     return 0
 
 
-# What an analyst's connection may do: read the warehouse file it opens and nothing else. Without
-# these a "read-only" connection still COPYs over any file (the published warehouse itself),
-# ATTACHes others read-write (the pipeline's build file), reads any file (read_text, read_csv)
-# and INSTALLs extensions from the network. The configuration is locked so no query can undo it.
-ANALYST_CONFIG = {
-    "enable_external_access": False,
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
-    "lock_configuration": True,
-}
-
-
-def connect_analyst(path: Path, attempts: int = 5) -> Any:
-    """A read-only connection to the published warehouse that can touch no other file, load no
-    extension and reach no network."""
-    import duckdb
-
-    if not path.is_file():
-        raise FileNotFoundError(f"no warehouse at {path}: run `tpw demo` or `tpw run` first")
-    for attempt in range(attempts):
-        try:
-            return duckdb.connect(str(path), read_only=True, config=dict(ANALYST_CONFIG))
-        except duckdb.IOException:  # the publisher is swapping the file in
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-    raise AssertionError("unreachable")
+def failed_checks_message(failed: Sequence[str]) -> str | None:
+    if not failed:
+        return None
+    count = len(failed)
+    return f"{count} ERROR asset check{'s' if count != 1 else ''} failed: " + "; ".join(failed)
 
 
 def run_query(query: str) -> tuple[list[str], list[tuple]]:
-    import duckdb
+    from orchestration.analyst import run_query as query_warehouse
 
-    from extract.settings import load_settings
-
-    if not query.strip():
-        raise CliError('no query given: tpw sql "select * from marts.fx_rates limit 5"')
-    conn = connect_analyst(load_settings(PROJECT_ROOT / ".env").warehouse)
-    try:
-        cursor = conn.execute(query)
-        if cursor is None or cursor.description is None:  # a comment, or no statement
-            return [], []
-        columns = [d[0] for d in cursor.description]
-        return columns, cursor.fetchall()
-    except duckdb.Error as exc:
-        # DuckDB's own message, whole: "Permission Error: Cannot access file ... - file system
-        # operations are disabled by configuration" says what was refused and why.
-        # The pointer into the query ("LINE 1: ...", "^") is left out to keep one line.
-        lines = [line.strip() for line in str(exc).splitlines()]
-        lines = [line for line in lines if line and line != "^" and not line.startswith("LINE ")]
-        raise CliError(" ".join(lines) or type(exc).__name__) from None
-    finally:
-        conn.close()
+    return query_warehouse(settings_from_environment().warehouse, query)
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -642,10 +362,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `tpw sql ... | head`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush
         return 128 + signal.SIGPIPE  # what a Unix tool killed by SIGPIPE reports, silently
-    except Exception as exc:  # one line for every failure, as the contract says
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"tpw: error: {printable(message)}", file=sys.stderr)
+    except Exception as exc:  # every failure: a short message on stderr and status 1
+        report_error(exc, as_json=bool(getattr(args, "json", False)) and args.command == "run")
         return 1
+
+
+def report_error(exc: BaseException, *, as_json: bool = False) -> None:
+    """``tpw: error: ...`` on stderr: the first line of the message, or all of DuckDB's for a
+    refused query (its hints are the useful part); the log of a failed run on a second line.
+    With ``as_json``, one JSON object on stdout instead."""
+    from orchestration.analyst import QueryError
+
+    text = str(exc).strip() or type(exc).__name__
+    lines = text.splitlines() if isinstance(exc, QueryError) else text.splitlines()[:1]
+    log = getattr(exc, "log", None)
+    if as_json:
+        report = {"ok": False, "success": False, "error": lines[0], "log": log and str(log)}
+        print(json_line(report), flush=True)
+        return
+    print(f"tpw: error: {printable(lines[0])}", file=sys.stderr)
+    for line in lines[1:]:
+        print(printable(line), file=sys.stderr)
+    if log:
+        print(f"tpw: the run's full log: {printable(log)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -89,6 +89,8 @@ class RunSummary:
     steps: list[StepSummary] = field(default_factory=list)
     # Asset checks of severity ERROR that failed, as "asset_key:check_name (description)".
     failed_checks: list[str] = field(default_factory=list)
+    # What the assets warned about: days left missing, retries.
+    warnings: list[str] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
         return {

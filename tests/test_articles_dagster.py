@@ -141,16 +141,25 @@ def test_the_header_date_is_the_view_date_not_the_publication_date(built) -> Non
     assert [(str(a), str(b)) for a, b in rows] == [("2025-12-04", "2025-12-05")]
 
 
-def test_inbox_sensor_requests_a_run_when_the_folder_changes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TPW_ARTICLES_DIR", str(tmp_path))
-    first = article_inbox_sensor(dg.build_sensor_context(cursor=None))
+def test_inbox_sensor_watches_the_folder_of_the_articles_resource(tmp_path: Path) -> None:
+    inbox, elsewhere = tmp_path / "inbox", tmp_path / "elsewhere"
+    inbox.mkdir()
+    elsewhere.mkdir()
+    articles = ArticlesResource(folder_path=str(inbox))
+
+    def evaluate(cursor: str | None) -> dg.SensorResult | dg.SkipReason:
+        context = dg.build_sensor_context(cursor=cursor, resources={"articles": articles})
+        return article_inbox_sensor(context)
+
+    first = evaluate(None)
     assert len(first.run_requests) == 1
-    same = article_inbox_sensor(dg.build_sensor_context(cursor=first.cursor))
+    same = evaluate(first.cursor)
     assert isinstance(same, dg.SkipReason)
-    (tmp_path / "new.txt").write_text("Заголовок\nТекст новости о технополисе.", encoding="utf-8")
-    changed = article_inbox_sensor(dg.build_sensor_context(cursor=first.cursor))
+    # A file in another folder (the default inbox, say) is not the resource's business.
+    (elsewhere / "other.txt").write_text("Заголовок\nТекст.", encoding="utf-8")
+    assert isinstance(evaluate(first.cursor), dg.SkipReason)
+    (inbox / "new.txt").write_text("Заголовок\nТекст новости о технополисе.", encoding="utf-8")
+    changed = evaluate(first.cursor)
     assert len(changed.run_requests) == 1 and changed.cursor != first.cursor
 
 

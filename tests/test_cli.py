@@ -178,7 +178,7 @@ def test_a_failed_error_check_fails_tpw_run(tmp_path: Path) -> None:
 
 def test_only_failed_error_checks_decide_the_exit_status() -> None:
     """On a real run of a tiny job: a failed WARN check and a passed ERROR check are fine."""
-    from orchestration.cli import CliError, failed_error_checks, raise_on_failed_checks
+    from orchestration.runner import RunFailed, failed_error_checks, raise_on_failed_checks
     from orchestration.progress import RunSummary
 
     @dg.asset
@@ -204,7 +204,7 @@ def test_only_failed_error_checks_decide_the_exit_status() -> None:
     failed = failed_error_checks(result)
     assert failed == ["figures:breaks (2 rows)"]
     raise_on_failed_checks(RunSummary())  # nothing failed: no error
-    with pytest.raises(CliError, match=r"^1 ERROR asset check failed: figures:breaks \(2 rows\)$"):
+    with pytest.raises(RunFailed, match=r"^1 ERROR asset check failed: figures:breaks \(2 rows\)$"):
         raise_on_failed_checks(RunSummary(failed_checks=failed))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import connect_analyst
+from orchestration.analyst import connect_analyst
 from tests.conftest import PROJECT_ROOT
 
 TPW = str(Path(sys.executable).parent / "tpw")

@@ -1,15 +1,19 @@
-"""Raw Bank of Russia assets: official rates and metal prices in force per day.
+"""Raw Bank of Russia assets: official rates and metal prices in force per calendar day.
 
 Each run asks the Bank for its whole partition range at once (a backfill of a year is a
 handful of requests), then replaces exactly those days' rows in the build warehouse.
+
+A day the Bank has published nothing for yet (today's partition before the Bank sets it) is
+not materialized: it stays missing in the UI, the run says why, and a later run fills it.
 """
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import dagster as dg
 import polars as pl
 
-from extract.rates import fetch_metal_prices_in_force, fetch_rates_in_force
+from extract.rates import calendar, fetch_metal_prices_in_force, fetch_rates_in_force
 from extract.warehouse import connect_writer, replace_days
 from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.resources import CbrResource, WarehouseResource
@@ -20,7 +24,12 @@ RAW_ASSET_OPTIONS = dict(
     pool="duckdb_writer",
     group_name="cbr",
     kinds={"python", "duckdb"},
+    # A run whose days were all left missing yields no output; the steps after it are skipped.
+    output_required=False,
 )
+# Dagster copies a run's output metadata onto the materialization of every partition: the
+# preview table is left out of long ranges, where it would be stored thousands of times.
+PREVIEW_MAX_DAYS = 31
 
 
 def partition_days(context: dg.AssetExecutionContext) -> tuple[date, date]:
@@ -39,39 +48,65 @@ def markdown(frame: pl.DataFrame) -> str:
         return str(frame)
 
 
-def _report(
+def _day_ranges(days: list[date]) -> str:
+    """``2026-01-01..2026-01-03, 2026-01-07``: sorted days as ranges."""
+    ranges: list[list[date]] = []
+    for day in sorted(days):
+        if ranges and day - ranges[-1][1] == timedelta(days=1):
+            ranges[-1][1] = day
+        else:
+            ranges.append([day, day])
+    return ", ".join(str(a) if a == b else f"{a}..{b}" for a, b in ranges)
+
+
+def _materialize(
     context: dg.AssetExecutionContext,
     frame: pl.DataFrame,
+    *,
     what: str,
+    day_column: str,
+    series: str,
     start: date,
     end: date,
     requests: int,
     retries: int,
-) -> None:
-    """One log line per load; «nothing published yet» is a normal outcome, not a failure."""
+) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
+    """The materializations of a load: every partition when every day has rows; otherwise only
+    the days that have, each on its own, and a warning naming the days left missing."""
     if retries:
         context.log.warning(f"the Bank of Russia answered after {retries} retries")
-    if frame.is_empty():
-        context.log.info(
-            f"the Bank of Russia has published no {what} in force for {start}..{end} yet "
-            f"({requests} requests); nothing changed"
-        )
-    else:
-        context.log.info(
-            f"{frame.height} rows of {what} for {start}..{end} from {requests} requests"
-        )
-
-
-def _summary(frame: pl.DataFrame, day_column: str, series: str, requests: int) -> dict:
-    counts = frame.group_by(series).len().sort(series)
-    return {
-        "rows": dg.MetadataValue.int(frame.height),
+    days = calendar(start, end)
+    loaded = set(frame[day_column].unique().to_list()) if frame.height else set()
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "rows": dg.MetadataValue.int(frame.height),  # in the whole run
         "requests": dg.MetadataValue.int(requests),
-        "first_day": str(frame[day_column].min()) if frame.height else "",
-        "last_day": str(frame[day_column].max()) if frame.height else "",
-        "rows_per_series": dg.MetadataValue.json(dict(counts.iter_rows())),
-        "preview": dg.MetadataValue.md(markdown(frame.tail(8).drop("source_url"))),
+        "retries": dg.MetadataValue.int(retries),
+        "first_day": str(min(loaded)) if loaded else "",
+        "last_day": str(max(loaded)) if loaded else "",
     }
+    if len(loaded) == len(days):
+        context.log.info(f"{frame.height} rows of {what} for {start}..{end}, {requests} requests")
+        if len(days) <= PREVIEW_MAX_DAYS:
+            counts = frame.group_by(series).len().sort(series)
+            metadata["rows_per_series"] = dg.MetadataValue.json(dict(counts.iter_rows()))
+            metadata["preview"] = dg.MetadataValue.md(markdown(frame.tail(8).drop("source_url")))
+        yield dg.MaterializeResult(metadata=metadata)
+        return
+    missing = [day for day in days if day not in loaded]
+    context.log.warning(
+        f"the Bank of Russia has published no {what} in force for {_day_ranges(missing)} yet: "
+        "left missing (not materialized); a later run fills them"
+    )
+    if not loaded:
+        return
+    context.log.info(f"{frame.height} rows of {what} for {len(loaded)} of {len(days)} days")
+    per_day = dict(frame.group_by(day_column).len().iter_rows())
+    for day in sorted(loaded):
+        yield dg.AssetMaterialization(
+            asset_key=context.asset_key,
+            partition=day.isoformat(),
+            metadata={**metadata, "day_rows": dg.MetadataValue.int(per_day[day])},
+        )
 
 
 @dg.asset(
@@ -81,16 +116,18 @@ def _summary(frame: pl.DataFrame, day_column: str, series: str, requests: int) -
 )
 def cbr_rates(
     context: dg.AssetExecutionContext, cbr: CbrResource, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
     start, end = partition_days(context)
     with cbr.client() as client:
         frame = fetch_rates_in_force(client, cbr.currency_codes(), start, end)
         requests, retries = client.requests_made, client.retries_made
-    _report(context, frame, "rates", start, end, requests, retries)
-    with connect_writer(warehouse.build()) as conn:
-        replace_days(conn, "raw.cbr_rates", frame, "rate_date")
-    metadata = _summary(frame, "rate_date", "currency_code", requests)
-    return dg.MaterializeResult(metadata={**metadata, "retries": dg.MetadataValue.int(retries)})
+    if frame.height:
+        with connect_writer(warehouse.build()) as conn:
+            replace_days(conn, "raw.cbr_rates", frame, "rate_date")
+    yield from _materialize(
+        context, frame, what="rates", day_column="rate_date", series="currency_code",
+        start=start, end=end, requests=requests, retries=retries,
+    )  # fmt: skip
 
 
 @dg.asset(
@@ -100,13 +137,15 @@ def cbr_rates(
 )
 def cbr_metal_prices(
     context: dg.AssetExecutionContext, cbr: CbrResource, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
     start, end = partition_days(context)
     with cbr.client() as client:
         frame = fetch_metal_prices_in_force(client, start, end)
         requests, retries = client.requests_made, client.retries_made
-    _report(context, frame, "metal prices", start, end, requests, retries)
-    with connect_writer(warehouse.build()) as conn:
-        replace_days(conn, "raw.cbr_metal_prices", frame, "price_date")
-    metadata = _summary(frame, "price_date", "metal", requests)
-    return dg.MaterializeResult(metadata={**metadata, "retries": dg.MetadataValue.int(retries)})
+    if frame.height:
+        with connect_writer(warehouse.build()) as conn:
+            replace_days(conn, "raw.cbr_metal_prices", frame, "price_date")
+    yield from _materialize(
+        context, frame, what="metal prices", day_column="price_date", series="metal",
+        start=start, end=end, requests=requests, retries=retries,
+    )  # fmt: skip

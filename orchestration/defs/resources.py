@@ -1,6 +1,12 @@
-"""Resources: the Bank of Russia client, the warehouse files and dbt, configured from the
-environment (TPW_CBR_URL, TPW_CURRENCIES, TPW_WAREHOUSE, TPW_BUILD_WAREHOUSE) when not set here."""
+"""Resources: the Bank of Russia client, the warehouse files, the article inbox and dbt.
 
+Their settings are the product's ``TPW_*`` variables (docs/operations.md), passed in with
+``dg.EnvVar`` where one is set (so the UI's resource page names the variable) and the defaults of
+``extract.settings`` where not. ``tpw`` reads the settings once and passes them as the run's
+resource config, so every run shows in the UI exactly what it ran with.
+"""
+
+import os
 import sys
 from functools import cached_property
 from importlib.metadata import version as installed_version
@@ -10,27 +16,41 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
+from pydantic import field_validator
 
 from extract.cbr import CbrClient
-from extract.settings import default_build_path, load_settings, parse_currencies
+from extract.settings import (
+    DEFAULT_ARTICLES_DIR,
+    DEFAULT_CBR_URL,
+    DEFAULT_CURRENCIES,
+    DEFAULT_WAREHOUSE,
+    default_build_path,
+    parse_currencies,
+)
 from orchestration.defs.project import dbt_project
 
 
 class CbrResource(dg.ConfigurableResource):
-    """The Bank of Russia's XML service. Empty fields fall back to the environment."""
+    """The Bank of Russia's XML service (``TPW_CBR_URL``) and the currencies to load
+    (``TPW_CURRENCIES``)."""
 
-    base_url: str = ""
-    currencies: str = ""
+    base_url: str = DEFAULT_CBR_URL
+    currencies: str = DEFAULT_CURRENCIES
     min_interval_seconds: float = 0.5
     max_retries: int = 4
     backoff_factor: float = 0.5
     connect_timeout_seconds: float = 5.0
     read_timeout_seconds: float = 30.0
 
+    @field_validator("currencies")
+    @classmethod
+    def _known_shape(cls, value: str) -> str:
+        parse_currencies(value)  # refused at resource set-up, before any asset runs
+        return value
+
     def client(self) -> CbrClient:
-        settings = load_settings()
         return CbrClient(
-            self.base_url or settings.cbr_url,
+            self.base_url,
             min_interval=self.min_interval_seconds,
             max_retries=self.max_retries,
             backoff_factor=self.backoff_factor,
@@ -38,36 +58,39 @@ class CbrResource(dg.ConfigurableResource):
         )
 
     def currency_codes(self) -> tuple[str, ...]:
-        return parse_currencies(self.currencies) if self.currencies else load_settings().currencies
+        return parse_currencies(self.currencies)
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The private build file the pipeline writes and the analysts' file it publishes."""
+    """The analysts' file (``TPW_WAREHOUSE``) and the private build file the pipeline writes
+    before publishing it (``TPW_BUILD_WAREHOUSE``; empty: a ``.build`` folder beside it)."""
 
-    path: str = ""
+    path: str = DEFAULT_WAREHOUSE
     build_path: str = ""
 
     def published(self) -> Path:
-        return Path(self.path).resolve() if self.path else load_settings().warehouse
+        return Path(self.path).expanduser().resolve()
 
     def build(self) -> Path:
         if self.build_path:
-            return Path(self.build_path).resolve()
-        if self.path:
-            return default_build_path(self.published())
-        return load_settings().build_warehouse
+            return Path(self.build_path).expanduser().resolve()
+        return default_build_path(self.published())
 
 
 class ArticlesResource(dg.ConfigurableResource):
-    """The article inbox: a folder of .txt/.html/.jsonl files and an optional sources.txt."""
+    """The article inbox (``TPW_ARTICLES_DIR``): .txt/.html/.jsonl files and an optional
+    sources.txt of URLs."""
 
-    folder_path: str = ""
+    folder_path: str = DEFAULT_ARTICLES_DIR
     allow_private_urls: bool = False  # let sources.txt name loopback or private-network hosts
 
     def folder(self) -> Path:
-        return (
-            Path(self.folder_path).resolve() if self.folder_path else load_settings().articles_dir
-        )
+        return Path(self.folder_path).expanduser().resolve()
+
+
+def _setting(name: str, default: str) -> Any:
+    """``dg.EnvVar(name)`` when the variable is set (read when a run starts), else the default."""
+    return dg.EnvVar(name) if os.environ.get(name) else default
 
 
 class WarehouseDbtCliResource(DbtCliResource):
@@ -89,9 +112,17 @@ class WarehouseDbtCliResource(DbtCliResource):
 def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
-            "cbr": CbrResource(),
-            "warehouse": WarehouseResource(),
-            "articles": ArticlesResource(),
+            "cbr": CbrResource(
+                base_url=_setting("TPW_CBR_URL", DEFAULT_CBR_URL),
+                currencies=_setting("TPW_CURRENCIES", DEFAULT_CURRENCIES),
+            ),
+            "warehouse": WarehouseResource(
+                path=_setting("TPW_WAREHOUSE", DEFAULT_WAREHOUSE),
+                build_path=_setting("TPW_BUILD_WAREHOUSE", ""),
+            ),
+            "articles": ArticlesResource(
+                folder_path=_setting("TPW_ARTICLES_DIR", DEFAULT_ARTICLES_DIR)
+            ),
             "dbt": WarehouseDbtCliResource(
                 project_dir=dbt_project,
                 # The dbt installed beside this Python, whether or not the venv is on PATH.

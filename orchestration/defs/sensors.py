@@ -2,16 +2,16 @@
 without waiting for the nightly run."""
 
 import hashlib
+from pathlib import Path
 
 import dagster as dg
 
-from extract.settings import load_settings
+from orchestration.defs.resources import ArticlesResource
 from orchestration.defs.schedules import articles_job
 
 
-def inbox_fingerprint() -> str:
+def inbox_fingerprint(folder: Path) -> str:
     """A digest of the inbox's file names, sizes and modification times."""
-    folder = load_settings().articles_dir
     digest = hashlib.sha256()
     if folder.is_dir():
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -28,8 +28,11 @@ def inbox_fingerprint() -> str:
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts articles_job when an inbox file is added, changed or removed.",
 )
-def article_inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    fingerprint = inbox_fingerprint()
+def article_inbox_sensor(
+    context: dg.SensorEvaluationContext, articles: ArticlesResource
+) -> dg.SensorResult | dg.SkipReason:
+    # The folder the articles asset reads: the same resource, so the same setting.
+    fingerprint = inbox_fingerprint(articles.folder())
     if fingerprint == context.cursor:
         return dg.SkipReason("the article inbox has not changed")
     return dg.SensorResult(run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint)
