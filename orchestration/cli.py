@@ -142,8 +142,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"marts.fx_rates {counts.get('marts.fx_rates', 0):,} rows, "
             f"marts.metal_prices {counts.get('marts.metal_prices', 0):,} rows"
         )
-    if args.json and summary.failed_checks:
-        return 1  # the JSON object above says why
+    if args.json and summary.failed_checks:  # the JSON object says why; so does stderr
+        print(f"tpw: error: {printable(report['error'])}", file=sys.stderr)
+        return 1
     raise_on_failed_checks(summary)
     return 0
 
@@ -350,9 +351,10 @@ class PrintableFormatter(logging.Formatter):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = logging.StreamHandler()
-    handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
-    logging.getLogger("extract").addHandler(handler)
+    if args.command not in ("run", "demo"):  # runs keep the library's warnings in their log
+        handler = logging.StreamHandler()
+        handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("extract").addHandler(handler)
     logging.getLogger("extract").setLevel(logging.WARNING)
     try:
         return int(args.handler(args))
@@ -376,10 +378,9 @@ def report_error(exc: BaseException, *, as_json: bool = False) -> None:
     text = str(exc).strip() or type(exc).__name__
     lines = text.splitlines() if isinstance(exc, QueryError) else text.splitlines()[:1]
     log = getattr(exc, "log", None)
-    if as_json:
+    if as_json:  # the object on stdout for programs, the line on stderr for people
         report = {"ok": False, "success": False, "error": lines[0], "log": log and str(log)}
         print(json_line(report), flush=True)
-        return
     print(f"tpw: error: {printable(lines[0])}", file=sys.stderr)
     for line in lines[1:]:
         print(printable(line), file=sys.stderr)

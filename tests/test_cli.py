@@ -230,3 +230,19 @@ def test_tpw_sql_in_a_pipe_stops_quietly_like_a_unix_tool(tmp_path: Path) -> Non
     assert pipe.stdout.splitlines()[-1] == "status=141", pipe.stdout + pipe.stderr
     assert pipe.stderr == ""
     assert pipe.stdout.splitlines()[0].strip() == "range"
+
+
+def test_tpw_sql_keeps_duckdbs_hints(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    conn = duckdb.connect(env["TPW_WAREHOUSE"])
+    conn.execute("create schema marts; create table marts.fx_rates (rate_date date, value_rub int)")
+    conn.close()
+    table = tpw("sql", "select * from fx_rates", env=env)  # the schema forgotten
+    assert table.returncode == 1
+    assert table.stderr.startswith("tpw: error: Catalog Error: Table with name fx_rates does not")
+    assert 'Did you mean "marts.fx_rates"' in table.stderr
+    column = tpw("sql", "select valu_rub from marts.fx_rates", env=env)
+    assert column.returncode == 1
+    assert "Candidate bindings" in column.stderr and '"value_rub"' in column.stderr
+    assert "LINE 1: select valu_rub" in column.stderr  # the pointer into the query too
+    assert "Traceback" not in table.stderr + column.stderr

@@ -16,7 +16,6 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
-from pydantic import field_validator
 
 from extract.cbr import CbrClient
 from extract.settings import (
@@ -42,11 +41,8 @@ class CbrResource(dg.ConfigurableResource):
     connect_timeout_seconds: float = 5.0
     read_timeout_seconds: float = 30.0
 
-    @field_validator("currencies")
-    @classmethod
-    def _known_shape(cls, value: str) -> str:
-        parse_currencies(value)  # refused at resource set-up, before any asset runs
-        return value
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        parse_currencies(self.currencies)  # a misspelt code stops the run before any asset
 
     def client(self) -> CbrClient:
         return CbrClient(
