@@ -178,8 +178,8 @@ def test_a_failed_error_check_fails_tpw_run(tmp_path: Path) -> None:
 
 def test_only_failed_error_checks_decide_the_exit_status() -> None:
     """On a real run of a tiny job: a failed WARN check and a passed ERROR check are fine."""
-    from orchestration.runner import RunFailed, failed_error_checks, raise_on_failed_checks
     from orchestration.progress import RunSummary
+    from orchestration.runner import RunFailed, failed_error_checks, raise_on_failed_checks
 
     @dg.asset
     def figures() -> int:
