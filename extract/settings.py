@@ -3,6 +3,10 @@
 Contract names (see README): ``TPW_WAREHOUSE``, ``TPW_CBR_URL``, ``TPW_ARTICLES_DIR``,
 ``TPW_CURRENCIES``. ``TPW_BUILD_WAREHOUSE`` is optional: the private file the pipeline writes
 before publishing ``TPW_WAREHOUSE``; by default it sits in a ``.build`` folder beside it.
+
+One path: `tpw` calls :func:`load_settings` once per command and hands the result to the
+Dagster run as its resources' config; in the Dagster UI the resources read the same variables
+through ``dg.EnvVar`` (orchestration/defs/resources.py), with the defaults below.
 """
 
 from __future__ import annotations
@@ -69,8 +73,3 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         articles_dir=Path(os.environ.get("TPW_ARTICLES_DIR") or DEFAULT_ARTICLES_DIR).resolve(),
         currencies=parse_currencies(os.environ.get("TPW_CURRENCIES") or DEFAULT_CURRENCIES),
     )
-
-
-def export_build_path(settings: Settings) -> None:
-    """Put the build file's path where the dbt profile reads it (``TPW_BUILD_WAREHOUSE``)."""
-    os.environ["TPW_BUILD_WAREHOUSE"] = str(settings.build_warehouse)
