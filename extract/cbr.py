@@ -36,7 +36,7 @@ from extract.deadline import Deadline
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://www.cbr.ru"
-# The Bank's anti-bot filter refuses default library user agents (see CBR_API_NOTES §2.4).
+# The Bank's anti-bot filter refuses default library user agents (docs/bank_of_russia.md).
 BROWSER_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/130.0 Safari/537.36 technopolis-warehouse/0.1"
