@@ -27,6 +27,7 @@ OUTSIDE_NAMES = (
     "TEAM_SCALE_NOTES",
     "../shared",
     "realdev",
+    "/work/shared",
 )
 SOURCE_DIRS = ("extract", "orchestration", "reports", "scripts", "bench", "tests")
 FILE_SUFFIXES = ("py", "md", "sql", "yml", "yaml", "toml", "xml", "jsonl", "txt", "png", "html")
