@@ -42,7 +42,7 @@ OFFLINE_HINT = (
     " (offline? point TPW_CBR_URL at a replay of the Bank: `tpw serve-samples` serves the bundled"
     " samples, or `tpw demo` builds from them)"
 )
-# The Bank's anti-bot filter refuses default library user agents (see CBR_API_NOTES §2.4).
+# The Bank's anti-bot filter refuses default library user agents (docs/bank_of_russia.md).
 BROWSER_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/130.0 Safari/537.36 technopolis-warehouse/0.1"

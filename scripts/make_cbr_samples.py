@@ -2,9 +2,9 @@
 
 A one-off, committed for provenance; nothing runs it at run or test time::
 
-    python scripts/make_cbr_samples.py /work/shared/reference/cbr data/samples/cbr
+    python scripts/make_cbr_samples.py REFERENCE_FOLDER data/samples/cbr
 
-Every figure comes from a file of the reference folder (provenance in its SOURCES.md) or, for
+Every figure comes from a file of the reference folder (data/samples/cbr/README.md) or, for
 05.12.2025 EUR and metals, from the seed page header that quotes the Bank. Windows:
 
 - 2020-04-01..2020-10-31: USD (kirill_murashev, record dates), EUR and CNY (sovcom, only on
