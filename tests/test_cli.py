@@ -157,13 +157,15 @@ def test_a_failed_error_check_fails_tpw_run(tmp_path: Path) -> None:
         env["TPW_CBR_URL"] = server.url
         result = tpw("run", "--start", "2020-06-08", "--end", "2020-06-12", "--json", env=env)
     assert result.returncode == 1, result.stdout + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr  # no stack traces
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("tpw: error: 1 ERROR asset check failed: "), result.stderr
     assert "marts/fx_rates:fx_rates_values_are_sane" in last
     assert "fx_rates rows the Bank would not publish" in last
     assert "metal_prices_values_are_sane" not in last  # it passed
     report = json.loads(result.stdout)
-    assert report["success"] is False
+    assert report["success"] is False and report["ok"] is False
+    assert report["error"].startswith("1 ERROR asset check failed: ")
     assert [c.split(" ")[0] for c in report["failed_checks"]] == [
         "marts/fx_rates:fx_rates_values_are_sane"
     ]
