@@ -95,7 +95,7 @@ def test_a_run_of_tpw_shows_its_settings_in_the_ui(
         config = run.run_config["resources"]
     finally:
         instance.dispose()
-    assert config["cbr"]["config"]["base_url"] == bank.url
+    assert config["cbr"]["config"]["base_url"] == env["TPW_CBR_URL"]
     assert config["cbr"]["config"]["currencies"] == "USD"
     assert config["warehouse"]["config"]["path"] == str(tmp_path / "warehouse.duckdb")
     assert config["articles"]["config"]["folder_path"] == str(tmp_path / "inbox")
