@@ -404,8 +404,8 @@ def test_dbt_tests_are_checks_of_the_fx_rates_mart(
     heading = page.get_by_text(re.compile(r"^Checks \(\d+\)$"))
     expect(heading).to_be_visible()
     assert int(re.search(r"\d+", heading.inner_text()).group()) >= 10
-    # dbt's generic tests (not_null, unique combination) and the Python sanity check, by name.
-    expect(shown(page, "fx_rates_values_are_sane")).to_be_visible()
+    # dbt's generic tests (not_null, unique combination, positive), by name.
+    expect(shown(page, "positive_fx_rates_value_rub")).to_be_visible()
     check = shown(page, "not_null_fx_rates_rate_date")
     expect(check).to_be_visible()
     check.click()
