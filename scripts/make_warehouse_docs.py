@@ -367,11 +367,14 @@ conn = duckdb.connect("data/warehouse.duckdb", read_only=True)
 usd = conn.sql("select * from marts.fx_rates where currency_code = 'USD'").pl()  # a polars frame
 ```
 
-Query `marts` only: `raw`, `staging` and `intermediate` are the pipeline's working tables and may
-change. Row counts and outputs below are those of the demo warehouse (`make demo`): the Bank's
-figures for May-October 2020, 5 December 2025 and 3-19 March 2026, and two articles
-(`data/articles/`). The full dbt documentation, with lineage and tests, is `make docs`'s other
-output: `dbt_project/target/static_index.html`, which opens from disk.
+The file holds two schemas: `marts`, the tables below, and `raw`, the loaded records they are built
+from (the pipeline's working tables: query `marts`, as `raw` may change). dbt's `staging` and
+`intermediate` views and its test results (`dbt_test__audit`) stay in the pipeline's build file.
+
+Row counts and outputs below are those of the demo warehouse (`make demo`): the Bank's figures for
+May-October 2020, 5 December 2025 and 3-19 March 2026, and two articles (`data/articles/`). The
+full dbt documentation, with lineage and tests, is `make docs`'s other output:
+`dbt_project/target/static_index.html`, which opens from disk.
 """
 
 
