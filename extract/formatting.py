@@ -51,8 +51,7 @@ def plain_number(value: Number) -> str:
         return "NaN" if value.is_nan() else ("inf" if value > 0 else "-inf")
     if value.is_zero():
         return "0"
-    text = f"{value.normalize():f}"
-    return text
+    return f"{value.normalize():f}"
 
 
 def grouped_number(value: Number) -> str:
@@ -110,6 +109,8 @@ def plain_value(value: object) -> str:
         return "true" if value else "false"
     if is_number(value):
         return plain_number(value)  # type: ignore[arg-type]
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")  # as DuckDB prints a timestamp
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return str(value)

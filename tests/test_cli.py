@@ -164,7 +164,7 @@ def test_a_failed_error_check_fails_tpw_run(tmp_path: Path) -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("tpw: error: 1 ERROR asset check failed: "), result.stderr
     assert f"marts/fx_rates:{JUMP_TEST}" in last
-    assert "1 row the Bank would not publish" in last
+    assert "2 rows the Bank would not publish" in last  # the jump up, then down
     assert "metal_prices" not in last  # its checks passed
     report = json.loads(result.stdout)
     assert report["success"] is False

@@ -62,7 +62,7 @@ def test_facts_text_output_escapes_file_names(inbox: Path, tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     assert raw_controls(result.stdout) == [] and raw_controls(result.stderr) == []
     out, err = result.stdout.decode(), result.stderr.decode()
-    assert f"{ESCAPED}: export_volume 2.5e+09 RUB" in out
+    assert f"{ESCAPED}: export_volume 2 500 000 000 RUB" in out
     assert "tpw: skipped " in err and "\\x1b]0;pwned\\x07empty\\x9b.txt" in err
     assert "Квантэкс Индия | 2,5 млрд рублей" in out  # ordinary text is left alone
 
