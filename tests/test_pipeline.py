@@ -247,7 +247,7 @@ def test_tpw_sql_csv_and_json(
         "2020-06-05,69.0151",
     ]
     assert tpw("sql", sql, "--format", "json", env=run_env).stdout.strip() == (
-        '{"rate_date": "2020-06-05", "value_rub": "69.0151"}'
+        '{"rate_date": "2020-06-05", "value_rub": 69.0151}'  # a number, not a string
     )
 
 
