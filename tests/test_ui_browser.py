@@ -439,7 +439,7 @@ def test_the_run_succeeds_and_loads_the_rows(
     screenshots.take(page, "ui_run_success.png")
     assert status == "Success", f"the run ended with {status}\n{dagster_ui.diagnostics()}"
     # The run: the day, the asset, and the dbt source tests run as its checks.
-    for tag in (f"partition: {SAMPLE_DAY.isoformat()}", "raw / cbr_rates", "10 checks"):
+    for tag in (f"partition: {SAMPLE_DAY.isoformat()}", "raw / cbr_rates", "11 checks"):
         expect(shown(page, tag)).to_be_visible()
 
     # The rows the run wrote, read back from the build file, against the samples themselves.
