@@ -18,6 +18,7 @@ from pathlib import Path
 
 from extract.articles import read_path
 from extract.facts import Fact, extract_article_facts
+from extract.formatting import shorten
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = PROJECT_ROOT / "data" / "eval" / "articles"
@@ -170,7 +171,7 @@ def format_report(report: Report, errors: bool = False) -> str:
         lines += ["", "spurious (extracted, not in gold):"]
         lines += [
             f"  {f.article}: {f.metric} {f.value} {f.qualifier} {f.period_start} {f.subject} "
-            f"{f.region} {f.product} | {f.evidence[:90]}"
+            f"{f.region} {f.product} | {shorten(f.evidence, 90)}"
             for f in report.spurious
         ]
     return "\n".join(lines)

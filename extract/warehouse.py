@@ -297,8 +297,15 @@ def replace_days(
     return loaded.height
 
 
+# What analysts query: the loaded records and the marts built from them (docs/warehouse.md). The
+# build file's other schemas are the pipeline's own: dbt's staging and intermediate views and the
+# rows its tests keep (dbt_test__audit).
+PUBLISHED_SCHEMAS = ("raw", "marts")
+
+
 def publish(build_path: Path, published_path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Path:
-    """Copy the build file to ``published_path`` atomically (temporary file, then rename)."""
+    """Copy the build file's ``PUBLISHED_SCHEMAS`` to ``published_path`` atomically (temporary
+    file, then rename)."""
     published_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = published_path.with_name(f".{published_path.name}.{os.getpid()}.tmp")
     with writer_lock(build_path, timeout):
@@ -310,6 +317,14 @@ def publish(build_path: Path, published_path: Path, timeout: float = DEFAULT_LOC
             conn.execute(f"attach '{_sql_path(build_path)}' as build_db (read_only)")
             conn.execute(f"attach '{_sql_path(tmp)}' as publish_db")
             conn.execute("copy from database build_db to publish_db")
+            others = conn.execute(
+                "select schema_name from duckdb_schemas() where database_name = 'publish_db' "
+                "and not internal and schema_name <> 'main' and list_position(?, schema_name) "
+                "is null",
+                [list(PUBLISHED_SCHEMAS)],
+            ).fetchall()
+            for (schema,) in others:
+                conn.execute(f'drop schema publish_db."{schema}" cascade')
             conn.execute("detach publish_db")
             conn.execute("detach build_db")
         finally:

@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from extract.formatting import grouped_number, json_value, plain_value, text_table
 from extract.settings import Settings, load_settings
 from orchestration.progress import (
     SUMMARY_COLUMNS,
@@ -82,11 +83,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         requests = len(server.requests)
     where = printable(settings.warehouse)
     print(f"\nwarehouse: {where} ({requests} requests to the replay server)")
-    print(_format_table(["table", "rows"], [[name, count] for name, count in counts.items()]))
+    print(text_table(["table", "rows"], [[name, count] for name, count in counts.items()]))
     for sql in DEMO_QUERIES:
         print(f'\n$ tpw sql "{sql}"')
         columns, rows = run_query(sql)
-        print(_format_table(columns, rows))
+        print(text_table(columns, rows))
     raise_on_failed_checks(summary)
     return 0
 
@@ -133,7 +134,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif talk:
         totals = summary.totals()
         print()
-        print(_format_table(SUMMARY_COLUMNS, summary_rows(summary.steps)))
+        print(text_table(SUMMARY_COLUMNS, summary_rows(summary.steps)))
         for warning in summary.warnings:
             print(printable(f"warning: {warning}"))
         print(
@@ -166,44 +167,18 @@ def cmd_sql(args: argparse.Namespace) -> int:
     columns, rows = run_query(args.query)
     if args.format == "csv":
         writer = csv.writer(sys.stdout)
-        if sys.stdout.isatty():  # on a terminal, text from articles must not drive it
-            columns = [printable(c) for c in columns]
-            rows = [[printable(v) if isinstance(v, str) else v for v in row] for row in rows]
-        writer.writerow(columns)
-        writer.writerows(rows)
+        on_terminal = sys.stdout.isatty()  # on a terminal, text from articles must not drive it
+        writer.writerow([printable(c) if on_terminal else c for c in columns])
+        for row in rows:
+            cells = ["" if v is None else plain_value(v) for v in row]
+            writer.writerow([printable(c) if on_terminal else c for c in cells])
     elif args.format == "json":
         for row in rows:
-            print(json_line(dict(zip(columns, row, strict=True)), default=str))
+            print(json_line({c: json_value(v) for c, v in zip(columns, row, strict=True)}))
     else:
-        print(_format_table(columns, rows))
+        print(text_table(columns, rows))
         print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return 0
-
-
-def _format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    columns = [printable(c) for c in columns]
-    cells = [[_cell(v) for v in row] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(
-            v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(values, widths, strict=True)
-        ).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(list(columns)), rule, *(line(r) for r in cells)])
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return printable(value)
-
-
-def _numeric(text: str) -> bool:
-    return text.replace(".", "", 1).replace("-", "", 1).replace("e", "", 1).isdigit()
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
@@ -244,7 +219,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
                 if args.json:
                     print(json_line(row))
                 else:
-                    value = "" if fact.value is None else f"{fact.value:g}"
+                    value = "" if fact.value is None else grouped_number(fact.value)
                     where = " ".join(x for x in (fact.subject, fact.region, fact.product) if x)
                     period = (
                         f" {row['period_start']}..{row['period_end']}" if fact.period_start else ""

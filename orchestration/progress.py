@@ -51,8 +51,6 @@ STEP_LABELS = {
     "dbt_warehouse": "dbt build",
     "published_warehouse": "publish",
     "reports__charts": "charts",
-    "marts__fx_rates_fx_rates_values_are_sane": "check fx_rates values",
-    "marts__metal_prices_metal_prices_values_are_sane": "check metal_prices values",
 }
 
 

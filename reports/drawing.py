@@ -22,6 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from PIL import Image
 
+from extract.formatting import NBSP, ru_number
+
 LINE_BREAK_DAYS = 10  # a longer gap between loaded days breaks the line
 AXIS_BREAK_DAYS = 45  # a longer one also cuts the time axis into panels
 MAX_PANELS = 4  # more periods than this: one continuous axis, lines still broken
@@ -32,7 +34,6 @@ DPI = 100
 PNG_COLORS = 128
 MONTHS = ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"]
 QUALIFIER_WORDS = {"approx": "около ", "over": "более ", "under": "менее ", "almost": "почти "}
-NBSP = "\u00a0"
 GRID = {"color": "#dddddd", "linewidth": 0.8}
 FOOTNOTE = {"fontsize": 9, "color": "#444444"}
 
@@ -259,12 +260,6 @@ def rub_amount(value: Decimal | float | None) -> str:
         if abs(amount) >= size:
             return f"{ru_number(amount / size)}{NBSP}{word}{NBSP}руб."
     return f"{ru_number(amount)}{NBSP}руб."
-
-
-def ru_number(value: float) -> str:
-    """12345.5 -> «12 345,5»: no-break space between thousands, decimal comma, up to 2 decimals."""
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return text.replace(",", NBSP).replace(".", ",")
 
 
 def _isolated_points(series: Series) -> list[tuple[date, float]]:

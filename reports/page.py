@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from extract.formatting import ru_number, ru_percent
+
 if TYPE_CHECKING:
     from reports.charts import Chart, LatestMetal, LatestRate
-
-NBSP = "\u00a0"
 
 STYLE = """
 body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; margin: 2rem auto;
@@ -47,7 +47,7 @@ def build_html(
             f"{m.day:%d.%m.%Y}",
             _number(m.rub_per_gram, 2),
             _percent(m.change_pct),
-            _number(m.usd_per_troy_ounce, 4),
+            _number(m.usd_per_troy_ounce, 2),
         ]
         for m in metals
     ]
@@ -116,19 +116,10 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int], table_id
 
 def _number(value: Decimal | None, min_decimals: int) -> str:
     """A stored decimal exactly, Russian style, with trailing zeros dropped down to
-    ``min_decimals``: (10419.09, 2) -> «10 419,09», (83.125900000000, 4) -> «83,1259»."""
-    if value is None:
-        return "—"
-    whole, _, fraction = f"{value:,f}".partition(".")
-    fraction = fraction.rstrip("0").ljust(min_decimals, "0")
-    text = f"{whole}.{fraction}" if fraction else whole
-    return text.replace(",", NBSP).replace(".", ",")
+    ``min_decimals``: (10419.09, 2) -> «10 419,09», (83.1259000000, 4) -> «83,1259»."""
+    return "—" if value is None else ru_number(value, min_decimals, max_decimals=10)
 
 
 def _percent(value: Decimal | None) -> str:
     """A day's change, rounded to hundredths of a percent: «+1,48 %», «−5,04 %»."""
-    if value is None:
-        return "—"
-    rounded = round(value, 2)
-    sign = "+" if rounded > 0 else ""
-    return f"{sign}{_number(rounded, 2)}{NBSP}%".replace("-", "−")
+    return "—" if value is None else ru_percent(value)

@@ -13,18 +13,18 @@ change; the same data gives a byte-identical page.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import difflib
 import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from textwrap import dedent
 
 import duckdb
 import yaml
+
+from extract.formatting import markdown_table
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
@@ -338,37 +338,6 @@ def answer(
 # --------------------------------------------------------------------------- writing Markdown
 
 
-def cell(value: object) -> str:
-    """A value as the page prints it: NULL, true/false, ISO dates, decimals as stored."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, dt.date | Decimal | int):
-        return str(value)
-    return " ".join(str(value).split()).replace("|", "\\|")
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A Markdown table; columns holding numbers only are right-aligned."""
-    numeric = [
-        any(r[i] is not None for r in rows)
-        and all(
-            r[i] is None or (isinstance(r[i], int | float | Decimal) and not isinstance(r[i], bool))
-            for r in rows
-        )
-        for i in range(len(headers))
-    ]
-    lines = [
-        "| " + " | ".join(headers) + " |",
-        "|" + "|".join("---:" if n else "---" for n in numeric) + "|",
-    ]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def anchor(title: str) -> str:
     """The GitHub anchor of a heading."""
     text = re.sub(r"[^\w\- ]", "", title.lower())
@@ -398,11 +367,14 @@ conn = duckdb.connect("data/warehouse.duckdb", read_only=True)
 usd = conn.sql("select * from marts.fx_rates where currency_code = 'USD'").pl()  # a polars frame
 ```
 
-Query `marts` only: `raw`, `staging` and `intermediate` are the pipeline's working tables and may
-change. Row counts and outputs below are those of the demo warehouse (`make demo`): the Bank's
-figures for May-October 2020, 5 December 2025 and 3-19 March 2026, and two articles
-(`data/articles/`). The full dbt documentation, with lineage and tests, is `make docs`'s other
-output: `dbt_project/target/static_index.html`, which opens from disk.
+The file holds two schemas: `marts`, the tables below, and `raw`, the loaded records they are built
+from (the pipeline's working tables: query `marts`, as `raw` may change). dbt's `staging` and
+`intermediate` views and its test results (`dbt_test__audit`) stay in the pipeline's build file.
+
+Row counts and outputs below are those of the demo warehouse (`make demo`): the Bank's figures for
+May-October 2020, 5 December 2025 and 3-19 March 2026, and two articles (`data/articles/`). The
+full dbt documentation, with lineage and tests, is `make docs`'s other output:
+`dbt_project/target/static_index.html`, which opens from disk.
 """
 
 
@@ -413,7 +385,7 @@ def render(marts: Sequence[Mart], answers: Sequence[Answer]) -> str:
     """The whole page."""
     out = [INTRO, "## Contents\n"]
     out.append(
-        table(
+        markdown_table(
             ["mart", "grain", "rows"], [(f"[{m.name}](#{m.name})", m.grain, m.rows) for m in marts]
         )
     )
@@ -429,7 +401,7 @@ def render(marts: Sequence[Mart], answers: Sequence[Answer]) -> str:
         out.append(f"- rows in the demo: {mart.rows}\n")
         out.append(mart.meaning + "\n")
         out.append(
-            table(
+            markdown_table(
                 ["column", "type", "meaning"],
                 [(f"`{c.name}`", c.type, c.meaning) for c in mart.columns],
             )
@@ -439,7 +411,7 @@ def render(marts: Sequence[Mart], answers: Sequence[Answer]) -> str:
     for number, (question, headers, rows) in enumerate(answers, 1):
         out.append(f"### {number}. {question.title}\n")
         out.append("```sql\n" + dedent(question.sql).strip() + "\n```\n")
-        out.append(table(headers, rows) if rows else "*(no rows)*")
+        out.append(markdown_table(headers, rows) if rows else "*(no rows)*")
         if question.note:
             out.append("\n" + question.note)
         out.append("")

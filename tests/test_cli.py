@@ -131,8 +131,12 @@ def test_facts_on_a_missing_path_is_one_line(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- failed ERROR checks
 
 
+JUMP_TEST = "day_over_day_change_within_fx_rates_change_pct"
+
+
 def test_a_failed_error_check_fails_tpw_run(tmp_path: Path) -> None:
-    """A rate 40% off its neighbours fails the ERROR check fx_rates_values_are_sane (a negative
+    """A rate 40% off its neighbours fails dbt's test day_over_day_change_within, an ERROR check
+    in Dagster (meta dagster_severity; a negative
     one never gets that far: the client refuses it). The run still publishes and Dagster calls
     it a success, but `tpw run` must exit non-zero so that cron hears of it."""
     import dataclasses
@@ -160,15 +164,13 @@ def test_a_failed_error_check_fails_tpw_run(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr  # no stack traces
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("tpw: error: 1 ERROR asset check failed: "), result.stderr
-    assert "marts/fx_rates:fx_rates_values_are_sane" in last
-    assert "fx_rates rows the Bank would not publish" in last
-    assert "metal_prices_values_are_sane" not in last  # it passed
+    assert f"marts/fx_rates:{JUMP_TEST}" in last
+    assert "2 rows the Bank would not publish" in last  # the jump up, then down
+    assert "metal_prices" not in last  # its checks passed
     report = json.loads(result.stdout)
     assert report["success"] is False and report["ok"] is False
     assert report["error"].startswith("1 ERROR asset check failed: ")
-    assert [c.split(" ")[0] for c in report["failed_checks"]] == [
-        "marts/fx_rates:fx_rates_values_are_sane"
-    ]
+    assert [c.split(" ")[0] for c in report["failed_checks"]] == [f"marts/fx_rates:{JUMP_TEST}"]
     # The rest was published all the same, the jump included for analysts to see.
     conn = duckdb.connect(env["TPW_WAREHOUSE"], read_only=True)
     try:

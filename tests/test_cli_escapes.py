@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import PrintableFormatter, _format_table
+from extract.formatting import text_table
+from orchestration.cli import PrintableFormatter
 from orchestration.progress import json_line, printable, printer
 from tests.conftest import PROJECT_ROOT
 
@@ -62,7 +63,7 @@ def test_facts_text_output_escapes_file_names(inbox: Path, tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     assert raw_controls(result.stdout) == [] and raw_controls(result.stderr) == []
     out, err = result.stdout.decode(), result.stderr.decode()
-    assert f"{ESCAPED}: export_volume 2.5e+09 RUB" in out
+    assert f"{ESCAPED}: export_volume 2 500 000 000 RUB" in out
     assert "tpw: skipped " in err and "\\x1b]0;pwned\\x07empty\\x9b.txt" in err
     assert "Квантэкс Индия | 2,5 млрд рублей" in out  # ordinary text is left alone
 
@@ -102,7 +103,7 @@ def test_json_line_stays_the_same_json() -> None:
 
 
 def test_tables_progress_and_logs_are_escaped(capsys: pytest.CaptureFixture[str]) -> None:
-    table = _format_table(["article\x1b"], [[NAME]])
+    table = text_table(["article\x1b"], [[NAME]])
     assert "\x1b" not in table and ESCAPED in table
     printer(sys.stdout)(f"publish: done ({NAME})")
     assert capsys.readouterr().out == f"publish: done ({ESCAPED})\n"

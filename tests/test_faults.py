@@ -22,9 +22,9 @@ from dagster_dbt import DbtCliResource
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from extract.cbr import RateRecord
 from extract.cbr_replay import CbrArchive, CbrReplayServer
 from orchestration.defs.cbr import cbr_metal_prices, cbr_rates
-from orchestration.defs.checks import fx_rates_values_are_sane, metal_prices_values_are_sane
 from orchestration.defs.dbt import dbt_warehouse
 from orchestration.defs.project import dbt_project
 from orchestration.defs.publish import published_warehouse
@@ -209,9 +209,12 @@ def test_no_rates_published_yet_is_a_normal_outcome(
     assert rates(tmp_path) == loaded  # what was loaded before stays
 
 
+JUMP_TEST = "day_over_day_change_within_{}_change_pct"
+
+
 def test_nonsense_values_are_flagged_red_and_the_rest_is_published(tmp_path: Path) -> None:
     # A zero or negative rate is refused by the client itself (tests/test_cbr_hostile.py); a
-    # jump the Bank could publish but should not is what reaches the check.
+    # jump the Bank could publish but should not is what reaches dbt's test, red in Dagster.
     usd = list(ARCHIVE.rates["R01235"])
     jump = next(i for i, r in enumerate(usd) if r.record_date == date(2020, 6, 10))
     usd[jump] = dataclasses.replace(
@@ -222,8 +225,7 @@ def test_nonsense_values_are_flagged_red_and_the_rest_is_published(tmp_path: Pat
     broken = dataclasses.replace(ARCHIVE, rates={**ARCHIVE.rates, "R01235": tuple(usd)})
     with CbrReplayServer(broken) as server:
         result = dg.materialize(
-            [cbr_rates, cbr_metal_prices, dbt_warehouse, published_warehouse,
-             fx_rates_values_are_sane, metal_prices_values_are_sane],
+            [cbr_rates, cbr_metal_prices, dbt_warehouse, published_warehouse],
             resources=resources(tmp_path, server.url),
             instance=dg.DagsterInstance.ephemeral(),
             tags={"dagster/asset_partition_range_start": "2020-06-08",
@@ -232,46 +234,72 @@ def test_nonsense_values_are_flagged_red_and_the_rest_is_published(tmp_path: Pat
         )  # fmt: skip
     assert result.success  # the nightly run goes on
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
-    fx = checks["fx_rates_values_are_sane"]
-    assert not fx.passed and fx.severity == dg.AssetCheckSeverity.ERROR
-    assert fx.metadata["offending_rows"].value >= 1
-    assert "jump over 25% in a day" in fx.metadata["rows"].value
-    assert checks["metal_prices_values_are_sane"].passed
-    jump_test = checks["day_over_day_change_within_fx_rates_change_pct__25"]
-    assert not jump_test.passed and jump_test.severity == dg.AssetCheckSeverity.WARN
-    conn = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    fx = checks[JUMP_TEST.format("fx_rates")]
+    assert not fx.passed and fx.severity == dg.AssetCheckSeverity.ERROR  # red in the UI
+    assert fx.description.startswith("2 rows the Bank would not publish")  # up, then down
+    assert fx.metadata["dagster_dbt/failed_row_count"].value == 2
+    assert checks[JUMP_TEST.format("metal_prices")].passed
+    assert checks["positive_fx_rates_value_rub"].passed
+    # A failed test without dagster_severity keeps dbt's WARN.
+    others = [c for c in checks.values() if not c.passed and c.check_name != fx.check_name]
+    assert all(c.severity == dg.AssetCheckSeverity.WARN for c in others)
+    published = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
     try:
-        assert conn.execute("select count(*) from marts.fx_rates").fetchone() == (10,)
-        assert conn.execute("select count(*) from marts.metal_prices").fetchone() == (20,)
-        stored = conn.execute(
-            "select count(*) from dbt_test__audit.day_over_day_change_within_fx_rates_change_pct__25"
+        assert published.execute("select count(*) from marts.fx_rates").fetchone() == (10,)
+        assert published.execute("select count(*) from marts.metal_prices").fetchone() == (20,)
+        schemas = published.execute(
+            "select distinct schema_name from duckdb_tables() order by 1"
+        ).fetchall()
+    finally:
+        published.close()
+    assert schemas == [("marts",), ("raw",)]  # what analysts query, no dbt_test__audit
+    build = duckdb.connect(str(tmp_path / "build.duckdb"), read_only=True)
+    try:
+        stored = build.execute(
+            f"select count(*) from dbt_test__audit.{JUMP_TEST.format('fx_rates')}"
         ).fetchone()
     finally:
-        conn.close()
-    assert stored[0] >= 1  # the offending rows are kept for analysts
+        build.close()
+    assert stored == (2,)  # the offending rows are kept in the build file for maintainers
 
 
 def test_a_nominal_change_carried_through_the_value_is_not_an_error(tmp_path: Path) -> None:
-    """CNY went from per 10 to per 1 (2022): roubles per unit barely moved, so the Dagster
-    check passes; a Nominal change the value does not follow is a jump and fails it."""
-    published = tmp_path / "warehouse.duckdb"
-    conn = duckdb.connect(str(published))
-    conn.execute(
-        "create schema marts; create table marts.fx_rates (rate_date date, currency_code text, "
-        "nominal int, value_rub decimal(18, 4), rub_per_unit decimal(18, 10), change_pct double)"
-    )
-    conn.execute(
-        "insert into marts.fx_rates values "
-        "('2022-08-01', 'CNY', 10, 89.5000, 8.95, null), "
-        "('2022-08-02', 'CNY', 1, 8.9700, 8.97, 0.22)"
-    )
-    conn.close()
-    warehouse = WarehouseResource(path=str(published))
-    assert fx_rates_values_are_sane(warehouse=warehouse).passed
-    conn = duckdb.connect(str(published))
-    conn.execute(
-        "insert into marts.fx_rates values ('2022-08-03', 'CNY', 10, 8.9800, 0.898, -89.99)"
-    )
-    conn.close()
-    result = fx_rates_values_are_sane(warehouse=warehouse)
-    assert not result.passed and "jump over 25% in a day" in result.metadata["rows"].value
+    """CNY per 10 became CNY per 1 (the Bank did so in 2022): roubles per unit barely moved,
+    so the jump check passes; dbt's assert_fx_nominal_is_stable only warns for review."""
+
+    def per_one(record: RateRecord) -> Decimal:
+        return (record.value / record.nominal).quantize(Decimal("0.0001"))
+
+    cny = [
+        dataclasses.replace(r, nominal=1, value=per_one(r), vunit_rate=per_one(r))
+        if r.record_date >= date(2020, 6, 10)
+        else r
+        for r in ARCHIVE.rates["R01375"]
+    ]
+    changed = dataclasses.replace(ARCHIVE, rates={**ARCHIVE.rates, "R01375": tuple(cny)})
+    with CbrReplayServer(changed) as server:
+        chosen = resources(tmp_path, server.url)
+        chosen["cbr"] = CbrResource(base_url=server.url, min_interval_seconds=0, currencies="CNY")
+        result = dg.materialize(
+            [cbr_rates, cbr_metal_prices, dbt_warehouse, published_warehouse],
+            resources=chosen,
+            instance=dg.DagsterInstance.ephemeral(),
+            tags={"dagster/asset_partition_range_start": "2020-06-08",
+                  "dagster/asset_partition_range_end": "2020-06-12"},
+            raise_on_error=False,
+        )  # fmt: skip
+    assert result.success
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks[JUMP_TEST.format("fx_rates")].passed
+    nominal = checks["assert_fx_nominal_is_stable"]
+    assert not nominal.passed and nominal.severity == dg.AssetCheckSeverity.WARN
+    published = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        rows = published.execute(
+            "select rate_date, nominal, value_rub, rub_per_unit from marts.fx_rates "
+            "where currency_code = 'CNY' and rate_date between '2020-06-09' and '2020-06-10' "
+            "order by 1"
+        ).fetchall()
+    finally:
+        published.close()
+    assert [(n, v / n == r) for _, n, v, r in rows] == [(10, True), (1, True)]

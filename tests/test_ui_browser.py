@@ -404,8 +404,8 @@ def test_dbt_tests_are_checks_of_the_fx_rates_mart(
     heading = page.get_by_text(re.compile(r"^Checks \(\d+\)$"))
     expect(heading).to_be_visible()
     assert int(re.search(r"\d+", heading.inner_text()).group()) >= 10
-    # dbt's generic tests (not_null, unique combination) and the Python sanity check, by name.
-    expect(shown(page, "fx_rates_values_are_sane")).to_be_visible()
+    # dbt's generic tests (not_null, unique combination, positive), by name.
+    expect(shown(page, "positive_fx_rates_value_rub")).to_be_visible()
     check = shown(page, "not_null_fx_rates_rate_date")
     expect(check).to_be_visible()
     check.click()
@@ -439,7 +439,7 @@ def test_the_run_succeeds_and_loads_the_rows(
     screenshots.take(page, "ui_run_success.png")
     assert status == "Success", f"the run ended with {status}\n{dagster_ui.diagnostics()}"
     # The run: the day, the asset, and the dbt source tests run as its checks.
-    for tag in (f"partition: {SAMPLE_DAY.isoformat()}", "raw / cbr_rates", "10 checks"):
+    for tag in (f"partition: {SAMPLE_DAY.isoformat()}", "raw / cbr_rates", "11 checks"):
         expect(shown(page, tag)).to_be_visible()
 
     # The rows the run wrote, read back from the build file, against the samples themselves.

@@ -145,7 +145,7 @@ def test_six_or_more_questions_each_with_sql_and_a_real_answer(page: str) -> Non
         assert rows, f"{title!r} has no output"
     answers = "\n".join(questions.values())
     assert "| 2026-03-19 | 1 | 83.1259 |" in answers  # the dollar's last official rate
-    assert "| gold | 10419.09 | 4210.2969 | true |" in answers  # 5 Dec 2025, RUB/g and USD/oz
+    assert "| gold | 10419.09 | 4210.30 | true |" in answers  # 5 Dec 2025, RUB/g and USD/oz
     assert "| Юго-Восточная Азия | NULL | микроэлектроника | 0.5 |" in answers
     assert answers.count("| matches |") == 6  # every header quote agrees with the Bank
 

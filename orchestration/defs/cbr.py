@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import dagster as dg
 import polars as pl
 
+from extract.formatting import markdown_table
 from extract.rates import calendar, fetch_metal_prices_in_force, fetch_rates_in_force
 from extract.warehouse import connect_writer, replace_days
 from orchestration.defs.partitions import daily_partitions
@@ -42,10 +43,7 @@ def markdown(frame: pl.DataFrame) -> str:
     """A small frame as a Markdown table, for the Dagster UI."""
     if frame.is_empty():
         return "(no rows)"
-    with pl.Config(
-        tbl_formatting="MARKDOWN", tbl_hide_column_data_types=True, tbl_hide_dataframe_shape=True
-    ):
-        return str(frame)
+    return markdown_table(frame.columns, frame.rows())
 
 
 def _day_ranges(days: list[date]) -> str:

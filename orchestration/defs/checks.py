@@ -1,82 +1,72 @@
-"""Asset checks on the published marts: values the Bank of Russia would never publish.
+"""Which failed dbt tests show red in Dagster.
 
-dbt's tests warn about them (and keep the offending rows in dbt_test__audit) so a bad figure
-never stops the nightly run from publishing the rest; these checks make the same rows show red
-in the Dagster UI, with the rows in the check's metadata.
+dagster-dbt turns every dbt data test into an asset check, with the severity dbt gave it. The
+tests on the Bank's figures (a rate or price that is not positive, a day-over-day jump over
+``var('max_daily_change_pct')``) warn in dbt, so that one bad figure does not stop the models
+downstream from building nor the nightly run from publishing the rest; dbt keeps their offending
+rows in the build file's ``dbt_test__audit`` schema. Such a test carries
+``meta: {dagster_severity: ERROR}`` in the dbt project: :func:`with_dbt_severities` reports its
+failure to Dagster as a failed ERROR check (red in the UI; `tpw run` exits 1 on it).
 """
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
 
 import dagster as dg
-import duckdb
 
-from extract.warehouse import connect_reader
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.project import dbt_project
 
-MAX_JUMP = 25
+SEVERITY_META = "dagster_severity"
+AUDIT_SCHEMA = "dbt_test__audit"
 
-# A change of Nominal alone is not a problem (the Bank quoted CNY per 10 until 2022, then per 1):
-# change_pct compares roubles per unit, so a Nominal change that is not carried through to the
-# value shows as a jump. dbt's assert_fx_nominal_is_stable still warns about every change.
-FX_PROBLEMS = f"""
-select rate_date, currency_code, nominal, value_rub, change_pct,
-    case
-        when value_rub <= 0 or rub_per_unit <= 0 then 'not positive'
-        else 'jump over {MAX_JUMP}% in a day'
-    end as problem
-from marts.fx_rates
-where value_rub <= 0 or rub_per_unit <= 0 or abs(change_pct) > {MAX_JUMP}
-order by rate_date, currency_code
-"""
-
-METAL_PROBLEMS = f"""
-select price_date, metal, rub_per_gram, change_pct,
-    case when rub_per_gram <= 0 then 'not positive'
-        else 'jump over {MAX_JUMP}% in a day' end as problem
-from marts.metal_prices
-where rub_per_gram <= 0 or abs(change_pct) > {MAX_JUMP}
-order by price_date, metal
-"""
+Event = TypeVar("Event")
 
 
-def _problems(warehouse: WarehouseResource, sql: str) -> tuple[list[str], list[tuple]]:
-    conn = connect_reader(warehouse.published())
-    try:
-        cursor = conn.execute(sql)
-        return [d[0] for d in cursor.description], cursor.fetchall()
-    except duckdb.CatalogException:
-        return [], []  # nothing published yet
-    finally:
-        conn.close()
+def error_tests(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """The dbt tests that Dagster shows as ERROR checks: check name -> the table of their rows."""
+    return {
+        node["name"]: node.get("alias") or node["name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "test"
+        and str(node.get("config", {}).get("meta", {}).get(SEVERITY_META, "")).upper() == "ERROR"
+    }
 
 
-def _result(columns: list[str], rows: list[tuple], what: str) -> dg.AssetCheckResult:
-    preview = "\n".join(
-        ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-        + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows[:20]]
+@functools.cache
+def _project_error_tests(manifest_path: Path) -> dict[str, str]:
+    return error_tests(json.loads(manifest_path.read_text(encoding="utf-8")))
+
+
+def with_dbt_severities(
+    events: Iterable[Event], manifest: Mapping[str, Any] | None = None
+) -> Iterator[Event]:
+    """``events`` of a dbt invocation, with the failed checks of the tests marked
+    ``dagster_severity: ERROR`` raised from WARN to ERROR and described in one line."""
+    tests = (
+        error_tests(manifest)
+        if manifest is not None
+        else _project_error_tests(Path(dbt_project.manifest_path))
     )
-    return dg.AssetCheckResult(
-        passed=not rows,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=f"{len(rows)} {what} rows the Bank would not publish" if rows else None,
-        metadata={
-            "offending_rows": dg.MetadataValue.int(len(rows)),
-            "rows": dg.MetadataValue.md(preview if rows else "(none)"),
-        },
-    )
-
-
-@dg.asset_check(
-    asset=dg.AssetKey(["marts", "fx_rates"]),
-    additional_deps=[dg.AssetKey("published_warehouse")],
-    description="Rates that are zero or negative or jump more than 25% in a day (per unit).",
-)
-def fx_rates_values_are_sane(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return _result(*_problems(warehouse, FX_PROBLEMS), "fx_rates")
-
-
-@dg.asset_check(
-    asset=dg.AssetKey(["marts", "metal_prices"]),
-    additional_deps=[dg.AssetKey("published_warehouse")],
-    description="Metal prices that are zero or negative or jump more than 25% in a day.",
-)
-def metal_prices_values_are_sane(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return _result(*_problems(warehouse, METAL_PROBLEMS), "metal_prices")
+    for event in events:
+        if (
+            isinstance(event, dg.AssetCheckResult)
+            and not event.passed
+            and event.check_name in tests
+            and event.severity != dg.AssetCheckSeverity.ERROR
+        ):
+            failed = event.metadata.get("dagster_dbt/failed_row_count")
+            count = getattr(failed, "value", failed)
+            rows = f"{count} row{'s' if count != 1 else ''}" if count is not None else "rows"
+            event = event._replace(  # type: ignore[attr-defined]
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=(
+                    f"{rows} the Bank would not publish: dbt test {event.check_name} "
+                    f"(rows in {AUDIT_SCHEMA}.{tests[event.check_name]} of the build file)"
+                ),
+            )
+        yield event

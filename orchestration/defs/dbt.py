@@ -20,6 +20,7 @@ from dagster_dbt import (
 )
 
 from extract.warehouse import writer_lock
+from orchestration.defs.checks import with_dbt_severities
 from orchestration.defs.project import dbt_project
 from orchestration.defs.resources import WarehouseResource
 
@@ -55,7 +56,8 @@ def dbt_warehouse(
         # dbt must not outlive this lock, even when this process is SIGKILLed (the OOM killer):
         # a watchdog sharing the lock kills it first (RELIABILITY.md).
         with lock.bound_to(invocation.process):
-            yield from invocation.stream()
+            # Failed tests marked dagster_severity: ERROR are red (orchestration/defs/checks.py).
+            yield from with_dbt_severities(invocation.stream())
             invocation.process.wait()  # stream() ends with dbt's output, maybe before dbt
     keep_partial_parse(invocation.target_path)
     # A failing data test (a nonsense value from the Bank) must not stop publishing the rest: its

@@ -196,7 +196,7 @@ final as (
         destinations.region,
         destinations.product,
         cast(figures.value_rub as decimal(18, 2)) as value_rub,
-        figures.share,
+        cast(round(figures.share, 6) as decimal(9, 6)) as share,
         destinations.qualifier,
         destinations.article_id,
         destinations.region_code,
@@ -207,7 +207,7 @@ final as (
         figures.share_qualifier,
         cast(figures.total_export_rub as decimal(18, 2)) as total_export_rub,
         figures.total_export_qualifier,
-        figures.export_growth,
+        cast(round(figures.export_growth, 4) as decimal(18, 4)) as export_growth,
         destinations.period_start is null
             and coalesce(
                 figures.total_period_start,

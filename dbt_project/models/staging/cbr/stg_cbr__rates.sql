@@ -15,7 +15,7 @@ renamed as (
         cast(record_date as date) as record_date,
         cast(nominal as integer) as nominal,
         cast(value as decimal(18, 4)) as value_rub,
-        cast(vunit_rate as decimal(28, 12)) as rub_per_unit,
+        cast(vunit_rate as decimal(18, 10)) as rub_per_unit,
         cast(source_url as varchar) as source_url,
         cast(loaded_at as timestamp) as loaded_at
 
