@@ -62,7 +62,11 @@ def with_dbt_severities(
             failed = event.metadata.get("dagster_dbt/failed_row_count")
             count = getattr(failed, "value", failed)
             rows = f"{count} row{'s' if count != 1 else ''}" if count is not None else "rows"
-            event = event._replace(  # type: ignore[attr-defined]
+            event = dg.AssetCheckResult(  # type: ignore[assignment]
+                passed=False,
+                asset_key=event.asset_key,
+                check_name=event.check_name,
+                metadata=event.metadata,
                 severity=dg.AssetCheckSeverity.ERROR,
                 description=(
                     f"{rows} the Bank would not publish: dbt test {event.check_name} "
