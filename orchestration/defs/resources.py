@@ -2,17 +2,13 @@
 environment (TPW_CBR_URL, TPW_CURRENCIES, TPW_WAREHOUSE, TPW_BUILD_WAREHOUSE) when not set here."""
 
 import sys
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
-from packaging.version import Version
 
 from extract.cbr import CbrClient
 from extract.settings import default_build_path, load_settings, parse_currencies
+from orchestration.dbt_cli import WarehouseDbtCliResource
 from orchestration.defs.project import dbt_project
 
 
@@ -68,21 +64,6 @@ class ArticlesResource(dg.ConfigurableResource):
         return (
             Path(self.folder_path).resolve() if self.folder_path else load_settings().articles_dir
         )
-
-
-class WarehouseDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt resource without the work it does in Dagster's process before each
-    invocation: running ``dbt --version`` and loading a dbt adapter in-process (together about
-    6 s a run, BENCHMARKS.md). The adapter only serves ``fetch_row_counts`` and
-    ``fetch_column_metadata``, which this project does not use; dbt itself runs as a subprocess
-    exactly as before."""
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return Version(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Any) -> None:  # type: ignore[override]
-        return None
 
 
 @dg.definitions
