@@ -91,9 +91,10 @@ class TpwSqliteEventLogStorage(SqliteEventLogStorage):
     """SQLite event log storage that commits without fsync and stores batches at once."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
-        super().__init__(base_dir, inst_data=inst_data)
+        # set before Dagster's __init__, which may create the index database through _connect
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._tables_seen: set[str] = set()
+        super().__init__(base_dir, inst_data=inst_data)
 
     def _engine(self, shard: str) -> Engine:
         """A pooled engine per database file, for the index and the latest few runs.
