@@ -108,6 +108,8 @@ def bench_backfill_and_nightly(runs: int, root: Path, which: set[str], raw: dict
             base = root / f"direct_{runs - 1}"
             log("nightly: preparing the warehouse as last night left it (history + 48 articles)")
             nightly.prepare(base)
+            # Each nightly run is followed by its bare dbt build on the warehouse it left, so
+            # that the machine's load (it is shared) weighs on both sides of each ratio alike.
             for run in range(runs):
                 log(f"nightly {run + 1}/{runs}: tpw run --start {nightly.NIGHT} ({load()})")
                 result = nightly.nightly_run(server, base, root / f"night_{run}")
@@ -115,10 +117,10 @@ def bench_backfill_and_nightly(runs: int, root: Path, which: set[str], raw: dict
                 result.steps.update(marks)
                 result.counts = counts
                 night.append(result)
-            log(f"nightly: bare dbt build x{runs} on the warehouse the nightly left")
-            bare = nightly.bare_dbt_runs(
-                root / f"night_{runs - 1}" / "build" / "warehouse.duckdb", root / "bare", runs
-            )
+                log(f"nightly {run + 1}/{runs}: bare dbt build on the warehouse it left ({load()})")
+                bare += nightly.bare_dbt_runs(
+                    root / f"night_{run}" / "build" / "warehouse.duckdb", root / f"bare_{run}", 1
+                )
             raw["nightly"] = [
                 {"wall": r.measured.wall, "max_rss": r.measured.max_rss,
                  "tree_rss": r.measured.tree_rss, "requests": r.requests,
@@ -174,9 +176,9 @@ def bench_backfill_and_nightly(runs: int, root: Path, which: set[str], raw: dict
             Row(n, "  requests", [r.requests for r in night], "", digits=0),
             Row(n, "bare dbt build, same models, same warehouse", bare_walls, "s"),
             Row(n, "nightly / bare dbt build",
-                [w / b for w, b in zip(walls, bare_walls, strict=False)], "x", "< 2x", None, 2),
+                [w / b for w, b in zip(walls, bare_walls, strict=False)], "x", "< 1.5x", None, 2),
         ]  # fmt: skip
-        rows[-1].met = summary(rows[-1].values)[0] < 2
+        rows[-1].met = summary(rows[-1].values)[0] < 1.5
     return rows
 
 

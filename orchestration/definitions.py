@@ -4,11 +4,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.storage import enable_event_batching
-
-# Ranged runs hand their per-partition events to the storage in batches (orchestration/storage.py).
-enable_event_batching()
-
 
 @dg.definitions
 def defs() -> dg.Definitions:

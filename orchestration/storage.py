@@ -13,8 +13,21 @@ materialization per day and raw asset: at about 10 ms an event that was most of 
   power cut can lose the last events of a run log, never corrupt it (SQLite's guarantee in WAL
   mode); the warehouse has its own transactions and is unaffected.
 - ``store_event_batch`` writes a batch of events (Dagster batches a ranged run's planned and
-  materialization events when ``DAGSTER_EVENT_BATCH_SIZE`` is set, as ``tpw`` and ``make ui``
-  do) in one transaction per database instead of one per event.
+  materialization events when ``DAGSTER_EVENT_BATCH_SIZE`` is set) in one transaction per
+  database instead of one per event.
+- ``has_table`` remembers the tables it has seen: Dagster asks it before storing every asset
+  check event (``supports_asset_checks``) and built a new engine to answer each time (about
+  5 ms an event, 237 dbt tests a run).
+
+Two of Dagster's own switches are turned on (unless already set) in every process that opens an
+instance with this storage (:func:`use_dagster_switches`): ``DAGSTER_EVENT_BATCH_SIZE`` and
+``DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS`` (one "materialization planned" event per
+asset for a ranged run instead of one per asset and day).
+
+The storage subclasses Dagster's SQLite event log and uses some of its private members
+(``_connect``, ``_initdb``, ``_event_to_row``, ``_store_asset_event_tags``...):
+``tests/test_private_hooks.py`` fails the day one of them changes, rather than letting the
+speed-up (or the records) go wrong silently.
 
 Configured in ``orchestration/dagster.yaml``::
 
@@ -48,15 +61,24 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
-# The number of events Dagster groups into one store_event_batch call.
-EVENT_BATCH_SIZE = "2000"
+# Dagster's own switches, read from the environment (dagster/_core/instance/methods/
+# event_methods.py and dagster/_core/storage/event_log/base.py):
+DAGSTER_SWITCHES = {
+    # the number of events Dagster groups into one store_event_batch call
+    "DAGSTER_EVENT_BATCH_SIZE": "2000",
+    # one "materialization planned" event per asset for a ranged run, not one per asset and day
+    # (a run over 28 years planned 286,000 of them). Dagster's trade-off: the days of a ranged
+    # run that fails are not marked failed in the UI (the run is).
+    "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
+}
 # Database files kept open per process: the cross-run index and the latest runs.
 OPEN_SHARDS = 4
 
 
-def enable_event_batching() -> None:
-    """Let Dagster hand ranged runs' events to ``store_event_batch`` (unless set otherwise)."""
-    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
+def use_dagster_switches() -> None:
+    """Turn on :data:`DAGSTER_SWITCHES` in this process, unless they are set already."""
+    for name, value in DAGSTER_SWITCHES.items():
+        os.environ.setdefault(name, value)
 
 
 def _relaxed_sync(dbapi_connection: Any, _record: Any) -> None:
@@ -69,8 +91,10 @@ class TpwSqliteEventLogStorage(SqliteEventLogStorage):
     """SQLite event log storage that commits without fsync and stores batches at once."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
-        super().__init__(base_dir, inst_data=inst_data)
+        # set before Dagster's __init__, which may create the index database through _connect
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables_seen: set[str] = set()
+        super().__init__(base_dir, inst_data=inst_data)
 
     def _engine(self, shard: str) -> Engine:
         """A pooled engine per database file, for the index and the latest few runs.
@@ -112,12 +136,16 @@ class TpwSqliteEventLogStorage(SqliteEventLogStorage):
                 engine.dispose()
             self._engines.clear()
 
-    @property
-    def supports_partition_subset_in_asset_materialization_planned_events(self) -> bool:
-        # One "materialization planned" event per asset for a ranged run, not one per asset
-        # and day (a run over 28 years planned 286,000 of them). Dagster's trade-off: the days
-        # of a ranged run that fails are not marked failed in the UI (the run is).
-        return True
+    def has_table(self, table_name: str) -> bool:
+        """Whether the index database has ``table_name``; a table once seen stays (migrations
+        add tables, nothing here drops them), so Dagster's question before every asset check
+        event no longer opens an engine of its own."""
+        if table_name in self._tables_seen:
+            return True
+        present = super().has_table(table_name)
+        if present:
+            self._tables_seen.add(table_name)
+        return present
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         """Store ``events`` as :meth:`store_event` would, one statement per table and database.
@@ -158,6 +186,7 @@ class TpwSqliteStorage(DagsterSqliteStorage):
     """Dagster's default SQLite storage with :class:`TpwSqliteEventLogStorage` for events."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        use_dagster_switches()
         super().__init__(base_dir, inst_data=inst_data)
         self._event_log_storage = TpwSqliteEventLogStorage(_event_logs_directory(base_dir))
 

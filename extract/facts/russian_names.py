@@ -46,12 +46,12 @@ def named_entities(sentence: str) -> list[tuple[int, int, str, str]]:
     return entities
 
 
-@lru_cache(maxsize=1)
 def _pymorphy():
-    _natasha()  # natasha patches pymorphy2 for Python 3.11 on import
-    import pymorphy2
+    """The gazetteer's pymorphy2 analyzer (one per process; natasha's models are loaded only
+    when NER runs, not for a declension)."""
+    from extract.facts.places import _morph
 
-    return pymorphy2.MorphAnalyzer()
+    return _morph()
 
 
 def nominative(name: str) -> str:

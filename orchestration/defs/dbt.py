@@ -4,8 +4,10 @@ dbt writes only to the build file, under the same writer lock as the raw loads; 
 that lock and never outlives it, even if the process running it is killed.
 """
 
+import contextlib
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -51,6 +53,7 @@ def dbt_warehouse(
     build_path = warehouse.build()
     # The dbt profile reads its DuckDB path from this variable.
     os.environ["TPW_BUILD_WAREHOUSE"] = str(build_path)
+    charts_ready = warm_up_charts()
     with writer_lock(build_path) as lock:
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
         # dbt must not outlive this lock, even when this process is SIGKILLed (the OOM killer):
@@ -59,6 +62,7 @@ def dbt_warehouse(
             # Failed tests marked dagster_severity: ERROR are red (orchestration/defs/checks.py).
             yield from with_dbt_severities(invocation.stream())
             invocation.process.wait()  # stream() ends with dbt's output, maybe before dbt
+    charts_ready.join()
     keep_partial_parse(invocation.target_path)
     # A failing data test (a nonsense value from the Bank) must not stop publishing the rest: its
     # asset check shows red. A model that did not build is another matter: the run fails.
@@ -72,6 +76,27 @@ def dbt_warehouse(
     if not invocation.is_successful():
         failed = [r["unique_id"] for r in results if r.get("status") == "fail"]
         context.log.warning(f"dbt tests failed, the marts are published anyway: {failed}")
+
+
+def warm_up_charts() -> threading.Thread:
+    """Import matplotlib and draw a throw-away figure in a background thread while dbt runs.
+
+    dbt is a subprocess and mostly waits on DuckDB; this process only reads its output. The
+    charts step, which comes after publishing, then starts with matplotlib loaded instead of
+    spending about a second on it (BENCHMARKS.md). Nothing is shared with the charts but the
+    modules; the thread is joined before the dbt step ends, and a failure here is ignored (the
+    charts step would then pay the import itself, and report any real error).
+    """
+
+    def warm() -> None:
+        with contextlib.suppress(Exception):  # only a head start: the charts step reports errors
+            from reports.drawing import warm_up
+
+            warm_up()
+
+    thread = threading.Thread(target=warm, name="tpw-charts-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 KEEP_RUN_FOLDERS = 3

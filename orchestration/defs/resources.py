@@ -8,14 +8,10 @@ resource config, so every run shows in the UI exactly what it ran with.
 
 import os
 import sys
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
-from packaging.version import Version
 
 from extract.cbr import CbrClient
 from extract.settings import (
@@ -26,6 +22,7 @@ from extract.settings import (
     default_build_path,
     parse_currencies,
 )
+from orchestration.dbt_cli import WarehouseDbtCliResource
 from orchestration.defs.project import dbt_project
 
 
@@ -87,21 +84,6 @@ class ArticlesResource(dg.ConfigurableResource):
 def _setting(name: str, default: str) -> Any:
     """``dg.EnvVar(name)`` when the variable is set (read when a run starts), else the default."""
     return dg.EnvVar(name) if os.environ.get(name) else default
-
-
-class WarehouseDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt resource without the work it does in Dagster's process before each
-    invocation: running ``dbt --version`` and loading a dbt adapter in-process (together about
-    6 s a run, BENCHMARKS.md). The adapter only serves ``fetch_row_counts`` and
-    ``fetch_column_metadata``, which this project does not use; dbt itself runs as a subprocess
-    exactly as before."""
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return Version(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Any) -> None:  # type: ignore[override]
-        return None
 
 
 @dg.definitions

@@ -1,0 +1,209 @@
+"""The private Dagster and dagster-dbt members the project leans on are still there, still shaped
+as it expects, and still on the path a real run takes.
+
+Where Dagster has a public switch the project uses it (DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS,
+DAGSTER_EVENT_BATCH_SIZE). Where it has none, a private hook stays, and these tests fail the day
+upstream renames it, changes its signature or stops calling it, so a speed-up cannot vanish (or a
+record go wrong) without a red test.
+"""
+
+import inspect
+import os
+import sys
+from collections import Counter
+from functools import cached_property
+from importlib.metadata import version as installed_version
+from pathlib import Path
+
+import dagster as dg
+import dagster._core.storage.sqlite_storage as dagster_sqlite_storage
+import dagster_dbt.core.resource as dbt_resource_module
+import pytest
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster_dbt import DbtCliResource
+from packaging.version import Version
+
+from orchestration.dbt_cli import PRIVATE_HOOKS, WarehouseDbtCliResource
+from orchestration.defs.project import dbt_project
+from orchestration.storage import DAGSTER_SWITCHES, TpwSqliteEventLogStorage, TpwSqliteStorage
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PLANNED_SWITCH = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
+
+
+def _parameters(function: object) -> list[str]:
+    return list(inspect.signature(function).parameters)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- dagster-dbt
+
+
+def test_dbt_cli_private_hooks_exist_with_the_expected_shape() -> None:
+    assert PRIVATE_HOOKS == ("_cli_version", "_initialize_dbt_core_adapter")
+    version = inspect.getattr_static(DbtCliResource, "_cli_version")
+    assert isinstance(version, cached_property)
+    assert _parameters(DbtCliResource._initialize_dbt_core_adapter) == ["self", "args"]
+    # cli() still asks both before starting dbt: the only reason to override them
+    source = inspect.getsource(DbtCliResource.cli)
+    assert "self._cli_version" in source
+    assert "self._initialize_dbt_core_adapter(args)" in source
+    # and ours override them, not a name upstream no longer reads
+    for name in PRIVATE_HOOKS:
+        assert name in WarehouseDbtCliResource.__dict__, name
+
+
+def test_a_real_dbt_invocation_skips_the_version_run_and_the_adapter(
+    warehouse_env: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``dbt parse`` through the resource: no ``dbt --version`` subprocess, no adapter."""
+    version_runs: list[list[str]] = []
+    real_check_output = dbt_resource_module.check_output
+
+    def spying_check_output(args: list[str], *more: object, **kwargs: object) -> bytes:
+        version_runs.append(list(args))
+        return real_check_output(args, *more, **kwargs)
+
+    monkeypatch.setattr(dbt_resource_module, "check_output", spying_check_output)
+    adapter_calls: list[list[str]] = []
+    ours = WarehouseDbtCliResource._initialize_dbt_core_adapter
+
+    def counting(self: WarehouseDbtCliResource, args: list[str]) -> None:
+        adapter_calls.append(list(args))
+        return ours(self, args)
+
+    monkeypatch.setattr(WarehouseDbtCliResource, "_initialize_dbt_core_adapter", counting)
+    resource = WarehouseDbtCliResource(
+        project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
+    )
+    invocation = resource.cli(["parse"], target_path=tmp_path / "target")
+    invocation.wait()
+    assert invocation.is_successful()
+    assert adapter_calls == [["parse"]]  # upstream called our hook...
+    assert invocation.adapter is None  # ...and ran dbt without an in-process adapter
+    assert not [run for run in version_runs if "--version" in run]
+    assert resource._cli_version == Version(installed_version("dbt-core"))
+
+
+# --------------------------------------------------------------------------- Dagster's storage
+
+
+def test_storage_private_members_exist_with_the_expected_shape() -> None:
+    expected = {
+        "_connect": ["self", "shard"],
+        "_initdb": ["self", "engine", "for_index_shard"],
+        "_event_to_row": ["self", "event"],
+        "_store_asset_event_tags": ["self", "conn", "events", "event_ids"],
+        "_store_asset_event": ["self", "conn", "event", "event_id"],
+        "has_table": ["self", "table_name"],
+        "conn_string_for_shard": ["self", "shard_name"],
+        "store_event_batch": ["self", "events"],
+    }
+    for name, parameters in expected.items():
+        assert _parameters(getattr(SqliteEventLogStorage, name)) == parameters, name
+    assert _parameters(dagster_sqlite_storage._event_logs_directory) == ["base"]
+    # the members our storage overrides are ones Dagster's storage defines
+    for name in ("_connect", "has_table", "store_event_batch", "dispose"):
+        assert name in TpwSqliteEventLogStorage.__dict__, name
+        assert hasattr(SqliteEventLogStorage, name), name
+    # the planned-events switch is Dagster's own now, not an override of ours
+    name = "supports_partition_subset_in_asset_materialization_planned_events"
+    assert name not in TpwSqliteEventLogStorage.__dict__
+
+
+def test_dagster_reads_the_public_switches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = TpwSqliteEventLogStorage(str(tmp_path / "events"))
+    monkeypatch.setenv(PLANNED_SWITCH, "false")
+    assert not storage.supports_partition_subset_in_asset_materialization_planned_events
+    monkeypatch.setenv(PLANNED_SWITCH, "true")
+    assert storage.supports_partition_subset_in_asset_materialization_planned_events
+    # opening an instance with our storage turns the switches on, unless set otherwise
+    for switch in DAGSTER_SWITCHES:
+        monkeypatch.delenv(switch, raising=False)
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "7")
+    TpwSqliteStorage(str(tmp_path / "home"))
+    assert os.environ[PLANNED_SWITCH] == "true"
+    assert os.environ["DAGSTER_EVENT_BATCH_SIZE"] == "7"
+
+
+DAYS = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-02-01")
+
+
+@dg.asset(partitions_def=DAYS, backfill_policy=dg.BackfillPolicy.single_run())
+def days(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"days": len(context.partition_keys)})
+
+
+def _checks() -> list[dg.AssetChecksDefinition]:
+    def make(index: int) -> dg.AssetChecksDefinition:
+        @dg.asset_check(asset=days, name=f"check_{index}")
+        def check() -> dg.AssetCheckResult:
+            return dg.AssetCheckResult(passed=True)
+
+        return check
+
+    return [make(index) for index in range(5)]
+
+
+DEFS = dg.Definitions(assets=[days], asset_checks=_checks(), jobs=[dg.define_asset_job("days_job")])
+
+
+def test_a_real_ranged_run_takes_every_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One ranged run with five checks through ``orchestration/dagster.yaml``: one planned event
+    per asset, the materializations stored as one batch, pooled connections without fsync,
+    the index database asked once whether it has the asset-check table."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_bytes(
+        (PROJECT_ROOT / "orchestration" / "dagster.yaml").read_bytes()
+    )
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    for switch in DAGSTER_SWITCHES:
+        monkeypatch.delenv(switch, raising=False)
+    tables_asked: Counter[str] = Counter()
+    has_table = SqliteEventLogStorage.has_table
+
+    def counted(self: SqliteEventLogStorage, table_name: str) -> bool:
+        tables_asked[table_name] += 1
+        return has_table(self, table_name)
+
+    # Dagster's own has_table: ours calls it only for a table it has not seen yet
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", counted)
+    batches: list[int] = []
+    store_batch = TpwSqliteEventLogStorage.store_event_batch
+
+    def counting_batches(self: TpwSqliteEventLogStorage, events: list) -> None:
+        batches.append(len(events))
+        store_batch(self, events)
+
+    monkeypatch.setattr(TpwSqliteEventLogStorage, "store_event_batch", counting_batches)
+    with dg.DagsterInstance.get() as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, TpwSqliteEventLogStorage)
+        result = DEFS.resolve_job_def("days_job").execute_in_process(
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": "2024-01-01",
+                "dagster/asset_partition_range_end": "2024-01-31",
+            },
+        )
+        assert result.success
+        events = instance.all_logs(result.run_id)
+        kinds = Counter(e.dagster_event.event_type_value for e in events if e.dagster_event)
+        assert kinds["ASSET_MATERIALIZATION_PLANNED"] == 1  # not 31
+        assert kinds["ASSET_MATERIALIZATION"] == 31
+        assert kinds["ASSET_CHECK_EVALUATION"] == 5
+        assert 31 in batches  # the 31 days' materializations in one batch
+        # Dagster asked before each of the 10 check events; the database was asked once
+        assert tables_asked["asset_check_executions"] == 1
+        assert set(tables_asked.values()) == {1}
+        check_records = storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("days"), f"check_{i}") for i in range(5)]
+        )
+        assert len(check_records) == 5
+        # connections are pooled and commit without waiting for the disk (WAL + NORMAL)
+        assert storage._engines
+        with storage.index_connection() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
