@@ -54,7 +54,7 @@ def profile(window: tuple[date, date], env: dict[str, str], stats_path: Path) ->
     profiler = cProfile.Profile()
     began = time.perf_counter()
     profiler.enable()
-    from orchestration.cli import LoadWindow, run_pipeline
+    from orchestration.runner import LoadWindow, run_pipeline
 
     run_pipeline([LoadWindow(*window)])
     profiler.disable()
