@@ -34,6 +34,12 @@ class Settings:
     cbr_url: str
     articles_dir: Path
     currencies: tuple[str, ...]
+    reports_dir: Path | None = None  # None: ``reports/`` beside the warehouse
+
+    @property
+    def reports(self) -> Path:
+        """Where the charts and report.html go (``TPW_REPORTS_DIR``)."""
+        return self.reports_dir or default_reports_path(self.warehouse)
 
 
 def parse_currencies(text: str) -> tuple[str, ...]:
@@ -57,12 +63,18 @@ def default_build_path(warehouse: Path) -> Path:
     return warehouse.parent / ".build" / warehouse.name
 
 
+def default_reports_path(warehouse: Path) -> Path:
+    """Where the charts go when ``TPW_REPORTS_DIR`` is not set: beside ``warehouse``."""
+    return warehouse.parent / "reports"
+
+
 def load_settings(env_file: str | Path | None = ".env") -> Settings:
     """Read the environment (a ``.env`` file fills only variables that are not set)."""
     if env_file is not None and Path(env_file).is_file():
         load_dotenv(env_file, override=False)
     warehouse = Path(os.environ.get("TPW_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser().resolve()
     build = os.environ.get("TPW_BUILD_WAREHOUSE")
+    reports = os.environ.get("TPW_REPORTS_DIR")
     build_path = Path(build).expanduser().resolve() if build else default_build_path(warehouse)
     if build_path == warehouse:
         raise ValueError("TPW_BUILD_WAREHOUSE must differ from TPW_WAREHOUSE")
@@ -72,4 +84,5 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         cbr_url=(os.environ.get("TPW_CBR_URL") or DEFAULT_CBR_URL).rstrip("/"),
         articles_dir=Path(os.environ.get("TPW_ARTICLES_DIR") or DEFAULT_ARTICLES_DIR).resolve(),
         currencies=parse_currencies(os.environ.get("TPW_CURRENCIES") or DEFAULT_CURRENCIES),
+        reports_dir=Path(reports).expanduser().resolve() if reports else None,
     )

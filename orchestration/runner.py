@@ -103,6 +103,7 @@ def resource_config(settings: Settings, min_interval: float | None = None) -> di
             "config": {
                 "path": str(settings.warehouse),
                 "build_path": str(settings.build_warehouse),
+                "reports_path": str(settings.reports),
             }
         },
         "articles": {"config": {"folder_path": str(settings.articles_dir)}},

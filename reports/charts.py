@@ -24,8 +24,6 @@ from reports import drawing
 from reports.drawing import ExportBar, ExportTotal, Series
 from reports.page import build_html
 
-REPORTS_DIR_VARIABLE = "TPW_REPORTS_DIR"
-
 METALS = {  # mart value -> (Russian name, line colour); the order of legends and tables
     "gold": ("золото", "#c9a000"),
     "platinum": ("платина", "#3b6ea5"),
@@ -140,14 +138,6 @@ class _Drawn:
     days: list[date]
     note: str
     figure: Figure
-
-
-def reports_dir(published_warehouse: Path) -> Path:
-    """Where reports go: ``TPW_REPORTS_DIR``, else ``reports/`` beside the published warehouse."""
-    configured = os.environ.get(REPORTS_DIR_VARIABLE)
-    if configured:
-        return Path(configured).expanduser().resolve()
-    return published_warehouse.parent / "reports"
 
 
 def render_report(warehouse: Path, out_dir: Path) -> Report:

@@ -20,8 +20,10 @@ import pytest
 from PIL import Image
 
 from extract.cbr_replay import CbrReplayServer
+from extract.settings import load_settings
 from orchestration.definitions import defs as load_defs
-from reports.charts import Report, render_report, reports_dir
+from orchestration.defs.resources import WarehouseResource
+from reports.charts import Report, render_report
 from reports.drawing import break_gaps, date_ticks, periods, rub_amount
 from tests.conftest import PROJECT_ROOT
 
@@ -34,7 +36,6 @@ METAL_NAMES = {
 }
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-FAST_BANK = {"resources": {"cbr": {"config": {"min_interval_seconds": 0}}}, **QUIET}
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +60,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         env.setenv("TPW_CURRENCIES", "USD,EUR")
         definitions = load_defs()
         instance = dg.DagsterInstance.ephemeral()
-        october = dg.materialize(
-            [
-                definitions.resolve_assets_def(dg.AssetKey(["raw", name]))
-                for name in ("cbr_rates", "cbr_metal_prices")
-            ],
+        # A resource's run config replaces all of its config (Dagster's rule), so the Bank's
+        # settings are given whole, with no polite interval.
+        bank_config = {"base_url": bank.url, "currencies": "USD,EUR", "min_interval_seconds": 0}
+        fast_bank = {"resources": {"cbr": {"config": bank_config}}, **QUIET}
+        october = definitions.resolve_job_def("cbr_load_job").execute_in_process(
             instance=instance,
-            run_config=FAST_BANK,
+            run_config=fast_bank,
             tags={
                 "dagster/asset_partition_range_start": "2020-10-20",
                 "dagster/asset_partition_range_end": "2020-10-31",
@@ -73,7 +74,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         )
         assert october.success
         nightly = definitions.resolve_job_def("nightly_job").execute_in_process(
-            instance=instance, partition_key="2025-12-05", run_config=FAST_BANK
+            instance=instance, partition_key="2025-12-05", run_config=fast_bank
         )
     assert nightly.success
     yield {**paths, "result": nightly}
@@ -293,7 +294,11 @@ def test_amounts_read_like_russian_text() -> None:
 def test_reports_go_beside_the_warehouse_unless_configured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("TPW_WAREHOUSE", str(tmp_path / "data" / "warehouse.duckdb"))
     monkeypatch.delenv("TPW_REPORTS_DIR", raising=False)
-    assert reports_dir(tmp_path / "data" / "warehouse.duckdb") == tmp_path / "data" / "reports"
+    assert load_settings(None).reports == tmp_path / "data" / "reports"
+    assert WarehouseResource(path=str(tmp_path / "data" / "warehouse.duckdb")).reports() == (
+        tmp_path / "data" / "reports"
+    )
     monkeypatch.setenv("TPW_REPORTS_DIR", str(tmp_path / "elsewhere"))
-    assert reports_dir(tmp_path / "data" / "warehouse.duckdb") == tmp_path / "elsewhere"
+    assert load_settings(None).reports == tmp_path / "elsewhere"

@@ -21,10 +21,10 @@ def report_charts(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     # matplotlib is imported here, not when Dagster loads the definitions (0.8 s per process).
-    from reports.charts import render_report, reports_dir
+    from reports.charts import render_report
 
     published = warehouse.published()
-    report = render_report(published, reports_dir(published))
+    report = render_report(published, warehouse.reports())
     context.log.info(f"wrote {report.html} and {len(report.charts)} charts")
     metadata: dict[str, dg.RawMetadataValue] = {"report": dg.MetadataValue.path(str(report.html))}
     for chart in report.charts:

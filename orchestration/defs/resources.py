@@ -20,6 +20,7 @@ from extract.settings import (
     DEFAULT_CURRENCIES,
     DEFAULT_WAREHOUSE,
     default_build_path,
+    default_reports_path,
     parse_currencies,
 )
 from orchestration.dbt_cli import WarehouseDbtCliResource
@@ -55,11 +56,13 @@ class CbrResource(dg.ConfigurableResource):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The analysts' file (``TPW_WAREHOUSE``) and the private build file the pipeline writes
-    before publishing it (``TPW_BUILD_WAREHOUSE``; empty: a ``.build`` folder beside it)."""
+    """The analysts' file (``TPW_WAREHOUSE``), the private build file the pipeline writes
+    before publishing it (``TPW_BUILD_WAREHOUSE``; empty: a ``.build`` folder beside it) and
+    the folder of the charts drawn from it (``TPW_REPORTS_DIR``)."""
 
     path: str = DEFAULT_WAREHOUSE
     build_path: str = ""
+    reports_path: str = ""  # TPW_REPORTS_DIR; empty: reports/ beside the published file
 
     def published(self) -> Path:
         return Path(self.path).expanduser().resolve()
@@ -68,6 +71,11 @@ class WarehouseResource(dg.ConfigurableResource):
         if self.build_path:
             return Path(self.build_path).expanduser().resolve()
         return default_build_path(self.published())
+
+    def reports(self) -> Path:
+        if self.reports_path:
+            return Path(self.reports_path).expanduser().resolve()
+        return default_reports_path(self.published())
 
 
 class ArticlesResource(dg.ConfigurableResource):
@@ -97,6 +105,7 @@ def resources() -> dg.Definitions:
             "warehouse": WarehouseResource(
                 path=_setting("TPW_WAREHOUSE", DEFAULT_WAREHOUSE),
                 build_path=_setting("TPW_BUILD_WAREHOUSE", ""),
+                reports_path=_setting("TPW_REPORTS_DIR", ""),
             ),
             "articles": ArticlesResource(
                 folder_path=_setting("TPW_ARTICLES_DIR", DEFAULT_ARTICLES_DIR)
