@@ -76,26 +76,24 @@ def test_a_day_with_nothing_published_stays_missing_until_a_later_run(
         assert instance.get_materialized_partitions(METALS) == {"2020-06-01"}
 
 
-def test_a_range_materializes_only_the_days_with_figures(
+def test_days_before_a_series_began_are_loaded_with_the_rest(
     tmp_path: Path, bank: CbrReplayServer
 ) -> None:
+    """Nothing was ever in force before the first record: that is history, not "not yet"."""
     with dg.instance_for_test() as instance:
         result = load(instance, tmp_path, bank.url, "2020-04-27", "2020-05-02")
         assert result.success
         days = {f"2020-04-{d}" for d in (27, 28, 29, 30)} | {"2020-05-01", "2020-05-02"}
         assert instance.get_materialized_partitions(RATES) == days
         # The first metal prices of the samples are dated 2020-04-30.
-        assert instance.get_materialized_partitions(METALS) == {
-            "2020-04-30",
-            "2020-05-01",
-            "2020-05-02",
-        }
-        said = " ".join(warnings_of(instance, result.run_id))
-        assert "published no metal prices in force for 2020-04-27..2020-04-29 yet" in said
+        assert instance.get_materialized_partitions(METALS) == days
+        assert "left missing" not in " ".join(warnings_of(instance, result.run_id))
+        # The run's figures sit on its last day, the asset's latest materialization.
         event = instance.get_latest_materialization_event(METALS)
+        assert event.asset_materialization.partition == "2020-05-02"
         metadata = event.asset_materialization.metadata
-        assert metadata["day_rows"].value == 4  # four metals that day
-        assert metadata["rows"].value == 12  # in the whole run
+        assert metadata["rows"].value == 12  # four metals on three days
+        assert metadata["first_day"].value == "2020-04-30"
 
 
 def test_tpw_run_builds_the_marts_and_says_which_days_wait(

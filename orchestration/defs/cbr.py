@@ -4,7 +4,9 @@ Each run asks the Bank for its whole partition range at once (a backfill of a ye
 handful of requests), then replaces exactly those days' rows in the build warehouse.
 
 A day the Bank has published nothing for yet (today's partition before the Bank sets it) is
-not materialized: it stays missing in the UI, the run says why, and a later run fills it.
+not materialized: it stays missing in the UI, the run says why, and a later run fills it. A
+run that leaves days missing yields no output, so the steps after it (dbt) are skipped; `tpw
+run` then builds the marts in a second run.
 """
 
 from collections.abc import Iterator
@@ -68,45 +70,36 @@ def _materialize(
     end: date,
     requests: int,
     retries: int,
-) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
-    """The materializations of a load: every partition when every day has rows; otherwise only
-    the days that have, each on its own, and a warning naming the days left missing."""
+) -> Iterator[dg.MaterializeResult]:
+    """The materialization of a load, or none.
+
+    A load with no figures at all is the Bank's "not yet" (today, before it sets the rates): its
+    days are left missing, with a warning. Otherwise every partition of the run is materialized:
+    figures are carried forward to the end of the range (a weekend holds Friday's), and days
+    before a series began hold nothing because nothing was ever in force then.
+    """
     if retries:
         context.log.warning(f"the Bank of Russia answered after {retries} retries")
-    days = calendar(start, end)
-    loaded = set(frame[day_column].unique().to_list()) if frame.height else set()
+    if frame.is_empty():
+        days = _day_ranges(calendar(start, end))
+        context.log.warning(
+            f"the Bank of Russia has published no {what} in force for {days} yet: "
+            "left missing (not materialized); a later run fills them"
+        )
+        return
+    context.log.info(f"{frame.height} rows of {what} for {start}..{end}, {requests} requests")
+    counts = frame.group_by(series).len().sort(series)
     metadata: dict[str, dg.RawMetadataValue] = {
-        "rows": dg.MetadataValue.int(frame.height),  # in the whole run
+        "rows": dg.MetadataValue.int(frame.height),
         "requests": dg.MetadataValue.int(requests),
         "retries": dg.MetadataValue.int(retries),
-        "first_day": str(min(loaded)) if loaded else "",
-        "last_day": str(max(loaded)) if loaded else "",
+        "first_day": str(frame[day_column].min()),
+        "last_day": str(frame[day_column].max()),
+        "rows_per_series": dg.MetadataValue.json(dict(counts.iter_rows())),
+        "preview": dg.MetadataValue.md(markdown(frame.tail(8).drop("source_url"))),
     }
-    if len(loaded) == len(days):
-        context.log.info(f"{frame.height} rows of {what} for {start}..{end}, {requests} requests")
-        counts = frame.group_by(series).len().sort(series)
-        metadata["rows_per_series"] = dg.MetadataValue.json(dict(counts.iter_rows()))
-        metadata["preview"] = dg.MetadataValue.md(markdown(frame.tail(8).drop("source_url")))
-        context.add_asset_metadata(metadata, partition_key=end.isoformat())
-        yield dg.MaterializeResult()
-        return
-    missing = [day for day in days if day not in loaded]
-    context.log.warning(
-        f"the Bank of Russia has published no {what} in force for {_day_ranges(missing)} yet: "
-        "left missing (not materialized); a later run fills them"
-    )
-    if not loaded:
-        return
-    context.log.info(f"{frame.height} rows of {what} for {len(loaded)} of {len(days)} days")
-    per_day = dict(frame.group_by(day_column).len().iter_rows())
-    last = max(loaded)
-    for day in sorted(loaded):
-        day_rows = {"day_rows": dg.MetadataValue.int(per_day[day])}
-        yield dg.AssetMaterialization(
-            asset_key=context.asset_key,
-            partition=day.isoformat(),
-            metadata={**metadata, **day_rows} if day == last else day_rows,
-        )
+    context.add_asset_metadata(metadata, partition_key=end.isoformat())
+    yield dg.MaterializeResult()
 
 
 @dg.asset(
@@ -116,7 +109,7 @@ def _materialize(
 )
 def cbr_rates(
     context: dg.AssetExecutionContext, cbr: CbrResource, warehouse: WarehouseResource
-) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
+) -> Iterator[dg.MaterializeResult]:
     start, end = partition_days(context)
     with cbr.client() as client:
         frame = fetch_rates_in_force(client, cbr.currency_codes(), start, end)
@@ -137,7 +130,7 @@ def cbr_rates(
 )
 def cbr_metal_prices(
     context: dg.AssetExecutionContext, cbr: CbrResource, warehouse: WarehouseResource
-) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
+) -> Iterator[dg.MaterializeResult]:
     start, end = partition_days(context)
     with cbr.client() as client:
         frame = fetch_metal_prices_in_force(client, start, end)
