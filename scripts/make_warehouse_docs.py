@@ -369,7 +369,7 @@ usd = conn.sql("select * from marts.fx_rates where currency_code = 'USD'").pl() 
 
 The file holds two schemas: `marts`, the tables below, and `raw`, the loaded records they are built
 from (the pipeline's working tables: query `marts`, as `raw` may change). dbt's `staging` and
-`intermediate` views and its test results (`dbt_test__audit`) stay in the pipeline's build file.
+`intermediate` models and its test results (`dbt_test__audit`) stay in the pipeline's build file.
 
 Row counts and outputs below are those of the demo warehouse (`make demo`): the Bank's figures for
 May-October 2020, 5 December 2025 and 3-19 March 2026, and two articles (`data/articles/`). The

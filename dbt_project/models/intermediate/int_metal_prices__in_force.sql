@@ -3,6 +3,12 @@
     while it is at most var('max_record_age_days') days old (macro in_force).
 #}
 
+{#
+    A table, not a view: the window over the whole day-by-series grid runs once per build instead
+    of once for each of the many tests and the mart reading this model.
+#}
+{{ config(materialized='table') }}
+
 {{
     in_force(
         records=ref('stg_cbr__metal_prices'),
