@@ -80,6 +80,10 @@ class StepSummary:
         }
 
 
+# What a raw step whose days were left missing shows; the run's log says the same at length.
+NOTHING_PUBLISHED = "nothing published yet: left missing, a later run fills it"
+
+
 @dataclass
 class RunSummary:
     """Every step of the runs a `tpw` command made, in the order they finished."""
@@ -87,8 +91,15 @@ class RunSummary:
     steps: list[StepSummary] = field(default_factory=list)
     # Asset checks of severity ERROR that failed, as "asset_key:check_name (description)".
     failed_checks: list[str] = field(default_factory=list)
-    # What the assets warned about: days left missing, retries.
-    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What `tpw` warns about after a run: days the Bank has not published yet."""
+        return [
+            f"{step.label}: {step.detail}"
+            for step in self.steps
+            if step.detail == NOTHING_PUBLISHED
+        ]
 
     def totals(self) -> dict[str, int]:
         return {
@@ -239,7 +250,7 @@ class RunProgress:
                 _metadata_value(metadata, "first_day"),
                 _metadata_value(metadata, "last_day"),
             )
-            step.detail = f"in force {first}..{last}" if first else "nothing published yet"
+            step.detail = f"in force {first}..{last}" if first else NOTHING_PUBLISHED
         elif step.step == "articles":
             inbox = self._latest("raw", "articles")
             facts = self._latest("raw", "article_facts")

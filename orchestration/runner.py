@@ -162,7 +162,6 @@ def run_pipeline(
                 run_id=run_id,
             )
         summary.steps.extend(progress.steps.values())
-        summary.warnings.extend(run_warnings(instance, run_id))
         if not result.success:
             log = write_failure_log(home, result, dbt_output.getvalue())
             raise RunFailed(f"{doing} failed: {failure_reason(result)}", log)
@@ -318,19 +317,6 @@ def write_failure_log(home: Path, result: Any, dbt_output: str) -> Path:
 
 def printable_text(text: str) -> str:
     return "\n".join(printable(line) for line in text.split("\n"))
-
-
-def run_warnings(instance: Any, run_id: str) -> list[str]:
-    """The warnings the assets of a run logged (days left missing, retries), oldest first."""
-    import logging
-
-    warnings = []
-    for entry in instance.all_logs(run_id):
-        if entry.dagster_event is None and entry.level >= logging.WARNING:
-            text = " ".join(str(entry.user_message).split())
-            if text and text not in warnings:
-                warnings.append(text)
-    return warnings
 
 
 def failed_error_checks(result: Any) -> list[str]:
