@@ -9,12 +9,13 @@ run that leaves days missing yields no output, so the steps after it (dbt) are s
 run` then builds the marts in a second run.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import dagster as dg
 import polars as pl
 
+from extract.cbr import CbrClient
 from extract.formatting import markdown_table
 from extract.rates import calendar, fetch_metal_prices_in_force, fetch_rates_in_force
 from extract.warehouse import connect_writer, replace_days
@@ -102,6 +103,31 @@ def _materialize(
     yield dg.MaterializeResult()
 
 
+def _load(
+    context: dg.AssetExecutionContext,
+    cbr: CbrResource,
+    warehouse: WarehouseResource,
+    fetch: Callable[[CbrClient, date, date], pl.DataFrame],
+    *,
+    table: str,
+    what: str,
+    day_column: str,
+    series: str,
+) -> Iterator[dg.MaterializeResult]:
+    """Fetch the run's days from the Bank, replace them in ``table``, report."""
+    start, end = partition_days(context)
+    with cbr.client() as client:
+        frame = fetch(client, start, end)
+        requests, retries = client.requests_made, client.retries_made
+    if frame.height:
+        with connect_writer(warehouse.build()) as conn:
+            replace_days(conn, table, frame, day_column)
+    yield from _materialize(
+        context, frame, what=what, day_column=day_column, series=series,
+        start=start, end=end, requests=requests, retries=retries,
+    )  # fmt: skip
+
+
 @dg.asset(
     key=["raw", "cbr_rates"],
     description="Official Bank of Russia exchange rates in force per calendar day (raw.cbr_rates).",
@@ -110,16 +136,12 @@ def _materialize(
 def cbr_rates(
     context: dg.AssetExecutionContext, cbr: CbrResource, warehouse: WarehouseResource
 ) -> Iterator[dg.MaterializeResult]:
-    start, end = partition_days(context)
-    with cbr.client() as client:
-        frame = fetch_rates_in_force(client, cbr.currency_codes(), start, end)
-        requests, retries = client.requests_made, client.retries_made
-    if frame.height:
-        with connect_writer(warehouse.build()) as conn:
-            replace_days(conn, "raw.cbr_rates", frame, "rate_date")
-    yield from _materialize(
-        context, frame, what="rates", day_column="rate_date", series="currency_code",
-        start=start, end=end, requests=requests, retries=retries,
+    def fetch(client: CbrClient, start: date, end: date) -> pl.DataFrame:
+        return fetch_rates_in_force(client, cbr.currency_codes(), start, end)
+
+    yield from _load(
+        context, cbr, warehouse, fetch,
+        table="raw.cbr_rates", what="rates", day_column="rate_date", series="currency_code",
     )  # fmt: skip
 
 
@@ -131,14 +153,8 @@ def cbr_rates(
 def cbr_metal_prices(
     context: dg.AssetExecutionContext, cbr: CbrResource, warehouse: WarehouseResource
 ) -> Iterator[dg.MaterializeResult]:
-    start, end = partition_days(context)
-    with cbr.client() as client:
-        frame = fetch_metal_prices_in_force(client, start, end)
-        requests, retries = client.requests_made, client.retries_made
-    if frame.height:
-        with connect_writer(warehouse.build()) as conn:
-            replace_days(conn, "raw.cbr_metal_prices", frame, "price_date")
-    yield from _materialize(
-        context, frame, what="metal prices", day_column="price_date", series="metal",
-        start=start, end=end, requests=requests, retries=retries,
+    yield from _load(
+        context, cbr, warehouse, fetch_metal_prices_in_force,
+        table="raw.cbr_metal_prices", what="metal prices", day_column="price_date",
+        series="metal",
     )  # fmt: skip
