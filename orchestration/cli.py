@@ -86,7 +86,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(text_table(["table", "rows"], [[name, count] for name, count in counts.items()]))
     for sql in DEMO_QUERIES:
         print(f'\n$ tpw sql "{sql}"')
-        columns, rows = run_query(sql)
+        columns, rows = run_query(sql, settings.warehouse)
         print(text_table(columns, rows))
     raise_on_failed_checks(summary)
     return 0
@@ -157,10 +157,10 @@ def failed_checks_message(failed: Sequence[str]) -> str | None:
     return f"{count} ERROR asset check{'s' if count != 1 else ''} failed: " + "; ".join(failed)
 
 
-def run_query(query: str) -> tuple[list[str], list[tuple]]:
+def run_query(query: str, warehouse: Path | None = None) -> tuple[list[str], list[tuple]]:
     from orchestration.analyst import run_query as query_warehouse
 
-    return query_warehouse(settings_from_environment().warehouse, query)
+    return query_warehouse(warehouse or settings_from_environment().warehouse, query)
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
