@@ -103,6 +103,7 @@ def test_a_two_month_range_is_a_handful_of_requests(
         "/scripts/XML_dynamic.asp",
         "/scripts/XML_dynamic.asp",
         "/scripts/XML_dynamic.asp",
+        "/scripts/XML_valFull.asp",  # checking the settings before anything runs
         "/scripts/XML_valFull.asp",
         "/scripts/xml_metall.asp",
     ]
@@ -290,8 +291,10 @@ def test_a_failing_bank_fails_the_run_with_one_line_and_keeps_the_warehouse(
     env = {**run_env, "TPW_CBR_URL": "http://127.0.0.1:9"}  # nothing listens there
     result = tpw("run", "--start", "2020-06-01", "--end", "2020-06-02", env=env, check=False)
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1].startswith(
-        "tpw: error: the run for 2020-06-01..2020-06-02 failed"
+    # Found before anything runs: the Bank's catalogue is asked first.
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(
+        "tpw: error: cannot reach the Bank of Russia for http://127.0.0.1:9/scripts/XML_valFull.asp"
     )
-    assert "127.0.0.1:9" in result.stderr.splitlines()[-1]
+    assert "Connection refused" in result.stderr and "TPW_CBR_URL" in result.stderr
     assert Path(run_env["TPW_WAREHOUSE"]).read_bytes() == published
