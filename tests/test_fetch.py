@@ -144,7 +144,10 @@ def test_size_cap_while_streaming_without_content_length(httpserver: HTTPServer)
     assert isinstance(row, Quarantined)
     assert row.reason == "too_large"
     assert "sent more than 1,000,000 bytes" in row.detail
-    assert len(sent) < 100
+    # The reader stopped long before the end. How far the server got before the connection
+    # closed depends on the kernel's socket buffers and the machine's load (104 chunks once on a
+    # busy machine), so the bound is the whole body, not a count of chunks.
+    assert len(sent) < 1000
 
 
 def test_slow_server_hits_the_total_deadline(httpserver: HTTPServer) -> None:
