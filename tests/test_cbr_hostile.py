@@ -5,7 +5,6 @@ socket server where bytes must trickle), no patched requests."""
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -28,6 +27,7 @@ from extract.cbr import (
 from extract.cbr_replay import ENCODING, CbrReplayServer
 from extract.rates import fetch_metal_prices_in_force, fetch_rates_in_force
 from tests.conftest import cbr_fixture
+from tests.loopback import LoopbackServer
 
 XML = "application/xml; charset=windows-1251"
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,46 +186,21 @@ def test_every_replayed_answer_passes_the_checks() -> None:
 # =========================================================================== 2. deadline, size
 
 
-class RawServer:
+class RawServer(LoopbackServer):
     """A loopback TCP server that answers each connection with ``script(conn, server)``."""
 
     def __init__(self, script: Callable[[socket.socket, RawServer], None]) -> None:
         self.script = script
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}"
 
-    def _serve(self) -> None:
-        self.listener.settimeout(0.1)
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
         with conn:
             try:
                 conn.recv(65536)  # the request
                 self.script(conn, self)
             except OSError:
                 pass  # the client hung up: what a deadline does
-
-    def trickle(self, conn: socket.socket, data: bytes, every: float) -> None:
-        for byte in data:
-            if self.stopped.wait(every):
-                return
-            conn.sendall(bytes([byte]))
-
-    def close(self) -> None:
-        self.stopped.set()
-        self.listener.close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture

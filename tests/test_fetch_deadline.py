@@ -23,6 +23,7 @@ import urllib3
 from extract import fetch as fetch_module
 from extract.articles import Article, Quarantined
 from extract.fetch import fetch_article
+from tests.loopback import LoopbackServer
 
 DEADLINE = 1.5
 MARGIN = 1.0  # a bound on when a timeout fires, not a speed benchmark
@@ -35,44 +36,24 @@ PAGE = (
 )
 
 
-class TrickleServer:
+class TrickleServer(LoopbackServer):
     """A tiny HTTP/1.1 server on a raw socket; each path answers in its own (slow) way."""
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
-        self.stop = threading.Event()
         self.tls = tls
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.1)
-        self.port = self.listener.getsockname()[1]
         self.requests: list[str] = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__()
 
     def url(self, path: str) -> str:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}{path}"
 
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-        self.listener.close()
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-
-    def _handle(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
         try:
             conn.settimeout(5)
             if self.tls:
                 conn = self.tls.wrap_socket(conn, server_side=True)
             with conn:
-                while not self.stop.is_set():  # keep-alive: several requests per connection
+                while not self.stopped.is_set():  # keep-alive: several requests per connection
                     path = self._read_request(conn)
                     if path is None:
                         return
@@ -92,12 +73,6 @@ class TrickleServer:
             data += chunk
         return data.split(b" ", 2)[1].decode()
 
-    def _trickle(self, conn: socket.socket, data: bytes) -> None:
-        for i in range(len(data)):
-            if self.stop.wait(TICK):
-                return
-            conn.sendall(data[i : i + 1])
-
     def _answer(self, conn: socket.socket, path: str) -> bool:
         """Answer one request; False closes the connection."""
         ok = f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(PAGE)}\r\n\r\n"
@@ -105,11 +80,11 @@ class TrickleServer:
             conn.sendall(ok.encode() + PAGE)
             return True
         if path == "/slow-status-line":
-            self._trickle(conn, ok.encode() + PAGE)
+            self.trickle(conn, ok.encode() + PAGE, TICK)
             return False
         if path == "/slow-headers":
             conn.sendall(b"HTTP/1.1 200 OK\r\n")
-            self._trickle(conn, ok.encode().split(b"\r\n", 1)[1] + PAGE)
+            self.trickle(conn, ok.encode().split(b"\r\n", 1)[1] + PAGE, TICK)
             return False
         if path in ("/slow-body", "/slow-body-close"):
             if path == "/slow-body":  # kept alive, with a length
@@ -117,11 +92,11 @@ class TrickleServer:
             else:  # no length: the body ends when the server closes (http.client owns the socket)
                 head = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n"
             conn.sendall(head.encode() + PAGE[:40])
-            self._trickle(conn, PAGE[40:])
+            self.trickle(conn, PAGE[40:], TICK)
             return False
         if path.startswith("/hop/"):  # each hop takes a while, each well inside the deadline
             hop = int(path.rsplit("/", 1)[1])
-            if self.stop.wait(0.4):
+            if self.stopped.wait(0.4):
                 return False
             if hop < 4:
                 redirect = f"/hop/{hop + 1}"
