@@ -194,6 +194,21 @@ def group_processes(pgid: int) -> list[tuple[int, str]]:
     return found
 
 
+def wait_for_dbt_writing(run: Run, build: Path) -> int | None:
+    """The pid of the `dbt build` of ``run`` once it holds ``build`` open; None if the run ended
+    first."""
+    while run.alive:
+        writing = [
+            pid
+            for pid, cmdline in group_processes(run.proc.pid)
+            if "dbt build" in cmdline and has_open(pid, build)
+        ]
+        if writing:
+            return writing[0]
+        time.sleep(0.05)
+    return None
+
+
 def has_open(pid: int, path: Path) -> bool:
     """Whether process ``pid`` holds ``path`` (or its WAL) open."""
     targets = {str(path.resolve()), f"{path.resolve()}.wal"}
@@ -582,17 +597,7 @@ def test_sigkill_while_dbt_writes_then_the_same_command_completes(
         published, build = Path(env["TPW_WAREHOUSE"]), Path(env["TPW_BUILD_WAREHOUSE"])
         before = sha256(published)
         run = Run(env, START, END, tmp_path / "logs" / "killed")
-        dbt_pid = None
-        while run.alive and dbt_pid is None:
-            dbt_pid = next(
-                (
-                    pid
-                    for pid, cmdline in group_processes(run.proc.pid)
-                    if "dbt build" in cmdline and has_open(pid, build)
-                ),
-                None,
-            )
-            time.sleep(0.05)
+        wait_for_dbt_writing(run, build)
         assert run.alive, f"the run ended before dbt was seen writing\n{run.describe()}"
         time.sleep(0.5)  # let it get into the models
         run.kill()

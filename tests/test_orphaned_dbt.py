@@ -36,9 +36,9 @@ from tests.test_crashes_and_concurrency import (
     dagster_run_ids,
     expected_counts,
     group_processes,
-    has_open,
     make_env,
     stuck_on_a_dead_run,
+    wait_for_dbt_writing,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -137,17 +137,7 @@ def test_sigkill_of_tpw_alone_while_dbt_writes_leaves_no_dbt_and_the_rerun_compl
         run = Run(env, START, END, tmp_path / "logs" / "killed")
         rerun = None
         try:
-            dbt_pid = None
-            while run.alive and dbt_pid is None:
-                dbt_pid = next(
-                    (
-                        pid
-                        for pid, cmdline in group_processes(run.proc.pid)
-                        if "dbt build" in cmdline and has_open(pid, build)
-                    ),
-                    None,
-                )
-                time.sleep(0.05)
+            dbt_pid = wait_for_dbt_writing(run, build)
             assert run.alive, f"the run ended before dbt was seen writing\n{run.describe()}"
             time.sleep(0.5)  # let it get into the models
             os.kill(run.proc.pid, signal.SIGKILL)  # tpw alone: its children are not signalled
