@@ -52,3 +52,23 @@ def warehouse_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     monkeypatch.setenv("DAGSTER_HOME", str(paths["dagster_home"]))
     monkeypatch.setenv("TPW_CURRENCIES", "USD,EUR,CNY")
     return paths
+
+
+def archive_with_usd_jump(day: str = "2020-06-10", factor: str = "1.4") -> object:
+    """The bundled samples with the USD record of ``day`` multiplied by ``factor``: a jump the
+    Bank could print but should not (dbt's day-over-day test must catch it)."""
+    import dataclasses
+    from datetime import date
+    from decimal import Decimal
+
+    from extract.cbr_replay import CbrArchive
+
+    archive = CbrArchive.load()
+    usd = list(archive.rates["R01235"])
+    at = next(i for i, r in enumerate(usd) if r.record_date == date.fromisoformat(day))
+    usd[at] = dataclasses.replace(
+        usd[at],
+        value=usd[at].value * Decimal(factor),
+        vunit_rate=usd[at].vunit_rate * Decimal(factor),
+    )
+    return dataclasses.replace(archive, rates={**archive.rates, "R01235": tuple(usd)})

@@ -139,21 +139,10 @@ def test_a_failed_error_check_fails_tpw_run(tmp_path: Path) -> None:
     in Dagster (meta dagster_severity; a negative
     one never gets that far: the client refuses it). The run still publishes and Dagster calls
     it a success, but `tpw run` must exit non-zero so that cron hears of it."""
-    import dataclasses
-    from datetime import date
-    from decimal import Decimal
+    from extract.cbr_replay import CbrReplayServer
+    from tests.conftest import archive_with_usd_jump
 
-    from extract.cbr_replay import CbrArchive, CbrReplayServer
-
-    archive = CbrArchive.load()
-    usd = list(archive.rates["R01235"])
-    bad = next(i for i, r in enumerate(usd) if r.record_date == date(2020, 6, 10))
-    usd[bad] = dataclasses.replace(
-        usd[bad],
-        value=usd[bad].value * Decimal("1.4"),
-        vunit_rate=usd[bad].vunit_rate * Decimal("1.4"),
-    )
-    broken = dataclasses.replace(archive, rates={**archive.rates, "R01235": tuple(usd)})
+    broken = archive_with_usd_jump()
     env = clean_env(tmp_path)
     (tmp_path / "inbox").mkdir()
     env.update(TPW_CURRENCIES="USD,EUR", TPW_ARTICLES_DIR=str(tmp_path / "inbox"))

@@ -29,6 +29,7 @@ from orchestration.defs.dbt import dbt_warehouse
 from orchestration.defs.project import dbt_project
 from orchestration.defs.publish import published_warehouse
 from orchestration.defs.resources import CbrResource, WarehouseResource
+from tests.conftest import archive_with_usd_jump
 
 XML = "application/xml; charset=windows-1251"
 ARCHIVE = CbrArchive.load()
@@ -215,14 +216,7 @@ JUMP_TEST = "day_over_day_change_within_{}_change_pct"
 def test_nonsense_values_are_flagged_red_and_the_rest_is_published(tmp_path: Path) -> None:
     # A zero or negative rate is refused by the client itself (tests/test_cbr_hostile.py); a
     # jump the Bank could publish but should not is what reaches dbt's test, red in Dagster.
-    usd = list(ARCHIVE.rates["R01235"])
-    jump = next(i for i, r in enumerate(usd) if r.record_date == date(2020, 6, 10))
-    usd[jump] = dataclasses.replace(
-        usd[jump],
-        value=usd[jump].value * Decimal("1.4"),
-        vunit_rate=usd[jump].vunit_rate * Decimal("1.4"),
-    )
-    broken = dataclasses.replace(ARCHIVE, rates={**ARCHIVE.rates, "R01235": tuple(usd)})
+    broken = archive_with_usd_jump()
     with CbrReplayServer(broken) as server:
         result = dg.materialize(
             [cbr_rates, cbr_metal_prices, dbt_warehouse, published_warehouse],
