@@ -4,16 +4,15 @@ and the inbox sensor."""
 from __future__ import annotations
 
 import shutil
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt import DbtCliResource
 
 from extract.cbr_replay import CbrReplayServer
+from orchestration.dbt_runner import InProcessDbtResource
 from orchestration.defs.articles import articles as article_assets
 from orchestration.defs.cbr import cbr_metal_prices, cbr_rates
 from orchestration.defs.dbt import dbt_warehouse
@@ -44,9 +43,7 @@ def resources(tmp_path: Path, bank_url: str, inbox: Path) -> dict:
             path=str(tmp_path / "warehouse.duckdb"), build_path=str(tmp_path / "build.duckdb")
         ),
         "articles": ArticlesResource(folder_path=str(inbox)),
-        "dbt": DbtCliResource(
-            project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
-        ),
+        "dbt": InProcessDbtResource(project_dir=str(dbt_project.project_dir)),
     }
 
 

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt import DbtCliResource
 
 from extract.cbr_replay import CbrReplayServer
+from orchestration.dbt_runner import InProcessDbtResource
 from orchestration.definitions import defs as load_defs
 from orchestration.defs.cbr import cbr_metal_prices, cbr_rates
 from orchestration.defs.dbt import dbt_warehouse
@@ -108,9 +108,7 @@ def test_materializing_a_partition_and_dbt_in_process(tmp_path: Path) -> None:
             resources={
                 "cbr": CbrResource(base_url=bank.url, min_interval_seconds=0, currencies="USD,EUR"),
                 "warehouse": WarehouseResource(path=str(published), build_path=str(build)),
-                "dbt": DbtCliResource(
-                    project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
-                ),
+                "dbt": InProcessDbtResource(project_dir=str(dbt_project.project_dir)),
             },
             instance=dg.DagsterInstance.ephemeral(),
         )

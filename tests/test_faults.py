@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 import time
 from collections.abc import Callable
 from datetime import date
@@ -18,12 +17,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt import DbtCliResource
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from extract.cbr import RateRecord
 from extract.cbr_replay import CbrArchive, CbrReplayServer
+from orchestration.dbt_runner import InProcessDbtResource
 from orchestration.defs.cbr import cbr_metal_prices, cbr_rates
 from orchestration.defs.dbt import dbt_warehouse
 from orchestration.defs.project import dbt_project
@@ -67,9 +66,7 @@ def resources(tmp_path: Path, url: str) -> dict:
         "warehouse": WarehouseResource(
             path=str(tmp_path / "warehouse.duckdb"), build_path=str(tmp_path / "build.duckdb")
         ),
-        "dbt": DbtCliResource(
-            project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
-        ),
+        "dbt": InProcessDbtResource(project_dir=str(dbt_project.project_dir)),
     }  # fmt: skip
 
 

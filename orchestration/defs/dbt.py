@@ -1,7 +1,8 @@
 """dbt models as Dagster assets; dbt tests become asset checks.
 
-dbt writes only to the build file, under the same writer lock as the raw loads; it is bound to
-that lock and never outlives it, even if the process running it is killed.
+dbt runs in the step's own process (``orchestration/dbt_runner.py``) and writes only to the build
+file, under the same writer lock as the raw loads; it cannot outlive that lock, since it dies with
+the process that holds it.
 """
 
 import contextlib
@@ -14,14 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    dbt_assets,
-)
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from extract.warehouse import writer_lock
+from orchestration.dbt_runner import InProcessDbtResource
 from orchestration.defs.checks import with_dbt_severities
 from orchestration.defs.project import dbt_project
 from orchestration.defs.resources import WarehouseResource
@@ -48,32 +45,30 @@ class WarehouseTranslator(DagsterDbtTranslator):
     pool="duckdb_writer",
 )
 def dbt_warehouse(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, dbt: InProcessDbtResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     build_path = warehouse.build()
     # The dbt profile reads its DuckDB path from this variable.
     os.environ["TPW_BUILD_WAREHOUSE"] = str(build_path)
     charts_ready = warm_up_charts()
-    with writer_lock(build_path) as lock:
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-        # dbt must not outlive this lock, even when this process is SIGKILLed (the OOM killer):
-        # a watchdog sharing the lock kills it first (RELIABILITY.md).
-        with lock.bound_to(invocation.process):
-            # Failed tests marked dagster_severity: ERROR are red (orchestration/defs/checks.py).
-            yield from with_dbt_severities(invocation.stream())
-            invocation.process.wait()  # stream() ends with dbt's output, maybe before dbt
+    invocation = dbt.build(context)
+    with writer_lock(build_path):
+        # Failed tests marked dagster_severity: ERROR are red (orchestration/defs/checks.py).
+        yield from with_dbt_severities(invocation.stream())
     charts_ready.join()
     keep_partial_parse(invocation.target_path)
+    if invocation.exception is not None:
+        raise dg.Failure(description=f"dbt stopped: {invocation.exception}")
     # A failing data test (a nonsense value from the Bank) must not stop publishing the rest: its
     # asset check shows red. A model that did not build is another matter: the run fails.
-    results = invocation.get_artifact("run_results.json").get("results", [])
+    results = invocation.run_results()
     broken = [r["unique_id"] for r in results if r.get("status") == "error"]
     if broken:
         raise dg.Failure(
             description=f"dbt could not build {len(broken)} node(s): {', '.join(broken[:5])}",
             metadata={"nodes": dg.MetadataValue.json(broken)},
         )
-    if not invocation.is_successful():
+    if not invocation.success:
         failed = [r["unique_id"] for r in results if r.get("status") == "fail"]
         context.log.warning(f"dbt tests failed, the marts are published anyway: {failed}")
 
@@ -81,7 +76,7 @@ def dbt_warehouse(
 def warm_up_charts() -> threading.Thread:
     """Import matplotlib and draw a throw-away figure in a background thread while dbt runs.
 
-    dbt is a subprocess and mostly waits on DuckDB; this process only reads its output. The
+    dbt mostly waits on DuckDB, which works outside Python's global lock. The
     charts step, which comes after publishing, then starts with matplotlib loaded instead of
     spending about a second on it (BENCHMARKS.md). Nothing is shared with the charts but the
     modules; the thread is joined before the dbt step ends, and a failure here is ignored (the
@@ -106,12 +101,12 @@ IN_USE_SECONDS = 15 * 60  # a folder touched this recently may belong to a dbt s
 def keep_partial_parse(run_target: Path) -> None:
     """Keep what dbt learned in this invocation for the next one, and the target folder small.
 
-    dagster-dbt gives each invocation a folder of its own under the dbt target folder and copies
-    ``partial_parse.msgpack`` into it. dbt re-parses the whole project when the profile's
-    environment differs from that file's (the build path is an ``env_var``), and writes a new
-    file; copying it back lets the next run skip the parse. Older run folders (6 MB each) are
-    removed, but the newest few and any touched in the last 15 minutes (a dbt of another run
-    may still be writing it); their results are in the Dagster UI anyway.
+    Each invocation has a folder of its own under the dbt target folder, seeded with
+    ``partial_parse.msgpack`` (orchestration/dbt_runner.py). dbt re-parses the whole project
+    when the profile's environment differs from that file's (the build path is an ``env_var``),
+    and writes a new file; copying it back lets the next run skip the parse. Older run folders
+    (6 MB each) are removed, but the newest few and any touched in the last 15 minutes (a dbt
+    of another run may still be writing it); their results are in the Dagster UI anyway.
     """
     target_root = run_target.parent
     fresh = run_target / "partial_parse.msgpack"

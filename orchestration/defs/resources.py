@@ -7,7 +7,6 @@ resource config, so every run shows in the UI exactly what it ran with.
 """
 
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from extract.settings import (
     default_reports_path,
     parse_currencies,
 )
-from orchestration.dbt_cli import WarehouseDbtCliResource
+from orchestration.dbt_runner import InProcessDbtResource
 from orchestration.defs.project import dbt_project
 
 
@@ -110,10 +109,6 @@ def resources() -> dg.Definitions:
             "articles": ArticlesResource(
                 folder_path=_setting("TPW_ARTICLES_DIR", DEFAULT_ARTICLES_DIR)
             ),
-            "dbt": WarehouseDbtCliResource(
-                project_dir=dbt_project,
-                # The dbt installed beside this Python, whether or not the venv is on PATH.
-                dbt_executable=str(Path(sys.executable).parent / "dbt"),
-            ),
+            "dbt": InProcessDbtResource(project_dir=str(dbt_project.project_dir)),
         }
     )
