@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,7 +21,7 @@ import polars as pl
 
 try:
     import fcntl
-except ImportError:  # Windows: filelock's own lock, and no watchdog
+except ImportError:  # Windows: filelock's own lock
     fcntl = None  # type: ignore[assignment]
 
 RAW_SCHEMA_SQL = """
@@ -136,76 +134,18 @@ def lock_path(build_path: Path) -> Path:
     return build_path.with_name(build_path.name + ".lock")
 
 
-# The watchdog of `WriterLock.bound_to`, run with `python -I -S -c`. argv: the writer lock's
-# descriptor (kept open: while this process lives the lock stays held) and a pidfd of the child.
-# It reads its stdin, a pipe from the writer, until end of file: the writer is done with the child
-# or has died. Then it SIGKILLs the child (a no-op if it has ended), waits until the child is gone,
-# and exits, which frees the lock. A pidfd cannot name another process that reused the pid.
-_WATCHDOG = """
-import os, select, signal, sys
-pidfd = int(sys.argv[2])
-while os.read(0, 4096):
-    pass
-try:
-    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-except ProcessLookupError:
-    pass
-poller = select.poll()
-poller.register(pidfd, select.POLLIN)
-while not poller.poll():
-    pass
-"""
-
-
-class WriterLock:
-    """The writer lock, held: an exclusive ``flock`` on the lock file beside the build file."""
-
-    def __init__(self, fd: int | None) -> None:
-        self.fd = fd  # None where there is no flock (not POSIX): the lock is a filelock.FileLock
-
-    @contextlib.contextmanager
-    def bound_to(self, child: subprocess.Popen) -> Iterator[None]:
-        """Make sure ``child`` (a writer subprocess such as dbt) never outlives this lock.
-
-        A watchdog process shares the lock's open file, so the lock stays held while it lives.
-        When this block ends, or when this process is killed (SIGKILL, the OOM killer, which no
-        ``finally`` survives), the watchdog kills ``child`` if it still runs, waits until it is
-        gone, and exits: the next writer gets the lock only when the child is dead. Call it right
-        after starting the child, before it can have been waited for.
-        """
-        if self.fd is None or not hasattr(os, "pidfd_open"):
-            yield  # no flock or no pidfd (not Linux >= 5.3): the child is not watched
-            return
-        pidfd = os.pidfd_open(child.pid)
-        try:
-            watchdog = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(self.fd), str(pidfd)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                pass_fds=(self.fd, pidfd),
-            )
-        finally:
-            os.close(pidfd)
-        try:
-            yield
-        finally:
-            assert watchdog.stdin is not None
-            watchdog.stdin.close()  # done: the watchdog kills the child if it still runs
-            watchdog.wait()
-
-
 @contextlib.contextmanager
-def writer_lock(build_path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[WriterLock]:
+def writer_lock(build_path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
     """Hold the cross-process lock that makes this process the warehouse's only writer.
 
-    The lock file is never removed: a process that inherited the lock (see
-    `WriterLock.bound_to`) keeps holding it on that file, and a new file would not be locked.
+    The lock file is never removed: a process waiting for it would then lock the removed file
+    while a newcomer locked a new one, and both would write.
     """
     build_path.parent.mkdir(parents=True, exist_ok=True)
     path = lock_path(build_path)
     if fcntl is None:
         with _file_lock(build_path, timeout):
-            yield WriterLock(None)
+            yield
         return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -219,7 +159,7 @@ def writer_lock(build_path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iter
                     raise _busy(build_path, timeout) from None
                 time.sleep(LOCK_POLL_SECONDS)
         try:
-            yield WriterLock(fd)
+            yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:

@@ -20,8 +20,8 @@ Around dbt this does what dagster-dbt's ``DbtCliResource.cli`` does around its s
 
 dbt keeps process-wide state (flags, adapters, its event manager), so one process runs one dbt
 invocation at a time; the next waits for the worker thread, not only for the events. A step
-that stops (the run is terminated) stops dbt: its running queries are interrupted and each
-remaining node fails at once, and the step waits for dbt to return before it lets go of the
+that stops (the run is terminated) stops dbt: its running queries are interrupted, each node
+yet to start fails as it starts, and the step waits for dbt to return before it lets go of the
 writer lock. dbt-duckdb
 keeps its database open after dbt returns: it is closed at the end of every invocation, so the
 build file is free for publishing and for the next writer. A SIGKILL takes dbt down with the
@@ -48,6 +48,11 @@ from pydantic import Field
 PARTIAL_PARSE = "partial_parse.msgpack"
 # dbt's events for a finished node, the ones dagster-dbt turns into Dagster events
 RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
+
+# The event dbt fires when a node starts, inside the node's own error handling: raised there, an
+# exception fails that node only, and dbt goes on (skipping what depends on it). Raised from most
+# other events it would stop a thread of dbt's pool that dbt then waits for: a dead lock.
+NODE_STARTS = "LogStartLine"
 
 _ONE_AT_A_TIME = threading.Lock()
 _END = object()
@@ -152,7 +157,7 @@ class DbtBuild:
             worker.join()
 
     def _cancel(self) -> None:
-        """Stop dbt: interrupt its running queries, and fail each node at its next event."""
+        """Stop dbt: interrupt its running queries, and fail each node that has yet to start."""
         from dbt.adapters.factory import get_adapter_by_type
 
         self._cancelled.set()
@@ -165,9 +170,9 @@ class DbtBuild:
         from dbt_common.events.functions import msg_to_dict
 
         def on_event(message: Any) -> None:
-            if self._cancelled.is_set():
-                raise DbtCancelled("the dbt step was stopped")
             info = message.info
+            if info.name == NODE_STARTS and self._cancelled.is_set():
+                raise DbtCancelled("the dbt step was stopped")
             if info.level == "error":
                 self.errors.append(info.msg)
             if info.name in RESULT_EVENTS:

@@ -195,32 +195,29 @@ def group_processes(pgid: int) -> list[tuple[int, str]]:
 
 
 def wait_for_dbt_writing(run: Run, build: Path) -> int | None:
-    """The pid of the `dbt build` of ``run`` once it holds ``build`` open; None if the run ended
-    first."""
+    """The pid of the process of ``run`` that runs dbt (dbt runs in-process: its log file is
+    open) once it holds ``build`` open; None if the run ended first."""
+    targets = {str(build.resolve()), f"{build.resolve()}.wal"}
     while run.alive:
-        writing = [
-            pid
-            for pid, cmdline in group_processes(run.proc.pid)
-            if "dbt build" in cmdline and has_open(pid, build)
-        ]
-        if writing:
-            return writing[0]
+        for pid, _ in group_processes(run.proc.pid):
+            files = open_files(pid)
+            if files & targets and any(name.endswith("/dbt.log") for name in files):
+                return pid
         time.sleep(0.05)
     return None
 
 
-def has_open(pid: int, path: Path) -> bool:
-    """Whether process ``pid`` holds ``path`` (or its WAL) open."""
-    targets = {str(path.resolve()), f"{path.resolve()}.wal"}
+def open_files(pid: int) -> set[str]:
+    """The paths process ``pid`` holds open."""
     try:
         fds = os.listdir(f"/proc/{pid}/fd")
     except OSError:
-        return False
+        return set()
+    found = set()
     for fd in fds:
         with contextlib.suppress(OSError):
-            if os.readlink(f"/proc/{pid}/fd/{fd}") in targets:
-                return True
-    return False
+            found.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+    return found
 
 
 # --------------------------------------------------------------------------- Dagster's pool slots

@@ -7,24 +7,27 @@ upstream renames it, changes its signature or stops calling it, so a speed-up ca
 record go wrong) without a red test.
 """
 
+import atexit
 import inspect
 import os
-import sys
 from collections import Counter
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import dagster as dg
 import dagster._core.storage.sqlite_storage as dagster_sqlite_storage
-import dagster_dbt.core.resource as dbt_resource_module
 import pytest
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
-from dagster_dbt import DbtCliResource
-from packaging.version import Version
+from dagster_dbt import DbtCliEventMessage
+from dagster_dbt.asset_utils import (
+    DbtCliInvocationPartialParams,
+    get_updated_cli_invocation_params_for_context,
+)
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+from dbt.task.base import BaseRunner
+from dbt.task.runnable import GraphRunnableTask
 
-from orchestration.dbt_cli import PRIVATE_HOOKS, WarehouseDbtCliResource
-from orchestration.defs.project import dbt_project
+from orchestration.dbt_runner import NODE_STARTS
 from orchestration.storage import DAGSTER_SWITCHES, TpwSqliteEventLogStorage, TpwSqliteStorage
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -35,53 +38,33 @@ def _parameters(function: object) -> list[str]:
     return list(inspect.signature(function).parameters)  # type: ignore[arg-type]
 
 
-# --------------------------------------------------------------------------- dagster-dbt
+# --------------------------------------------------------------------------- dbt in-process
 
 
-def test_dbt_cli_private_hooks_exist_with_the_expected_shape() -> None:
-    assert PRIVATE_HOOKS == ("_cli_version", "_initialize_dbt_core_adapter")
-    version = inspect.getattr_static(DbtCliResource, "_cli_version")
-    assert isinstance(version, cached_property)
-    assert _parameters(DbtCliResource._initialize_dbt_core_adapter) == ["self", "args"]
-    # cli() still asks both before starting dbt: the only reason to override them
-    source = inspect.getsource(DbtCliResource.cli)
-    assert "self._cli_version" in source
-    assert "self._initialize_dbt_core_adapter(args)" in source
-    # and ours override them, not a name upstream no longer reads
-    for name in PRIVATE_HOOKS:
-        assert name in WarehouseDbtCliResource.__dict__, name
-
-
-def test_a_real_dbt_invocation_skips_the_version_run_and_the_adapter(
-    warehouse_env: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``dbt parse`` through the resource: no ``dbt --version`` subprocess, no adapter."""
-    version_runs: list[list[str]] = []
-    real_check_output = dbt_resource_module.check_output
-
-    def spying_check_output(args: list[str], *more: object, **kwargs: object) -> bytes:
-        version_runs.append(list(args))
-        return real_check_output(args, *more, **kwargs)
-
-    monkeypatch.setattr(dbt_resource_module, "check_output", spying_check_output)
-    adapter_calls: list[list[str]] = []
-    ours = WarehouseDbtCliResource._initialize_dbt_core_adapter
-
-    def counting(self: WarehouseDbtCliResource, args: list[str]) -> None:
-        adapter_calls.append(list(args))
-        return ours(self, args)
-
-    monkeypatch.setattr(WarehouseDbtCliResource, "_initialize_dbt_core_adapter", counting)
-    resource = WarehouseDbtCliResource(
-        project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
+def test_the_dagster_dbt_and_dbt_members_the_in_process_runner_uses() -> None:
+    """orchestration/dbt_runner.py: dagster-dbt's selection for a subset and its event
+    conversion (not exported), dbt's node-start event (where a stopped step fails a node), and
+    the exit handlers the ``tpw`` script runs before ``os._exit``."""
+    assert _parameters(get_updated_cli_invocation_params_for_context)[:3] == [
+        "context",
+        "manifest",
+        "dagster_dbt_translator",
+    ]
+    fields = set(DbtCliInvocationPartialParams.__annotations__)
+    assert {"manifest", "dagster_dbt_translator", "selection_args", "indirect_selection",
+            "dbt_project"} <= fields  # fmt: skip
+    assert issubclass(DbtCoreCliEventMessage, DbtCliEventMessage)
+    assert _parameters(DbtCoreCliEventMessage)[:2] == ["raw_event", "event_history_metadata"]
+    assert {"manifest", "dagster_dbt_translator", "context", "target_path", "project"} <= set(
+        _parameters(DbtCoreCliEventMessage.to_default_asset_events)
     )
-    invocation = resource.cli(["parse"], target_path=tmp_path / "target")
-    invocation.wait()
-    assert invocation.is_successful()
-    assert adapter_calls == [["parse"]]  # upstream called our hook...
-    assert invocation.adapter is None  # ...and ran dbt without an in-process adapter
-    assert not [run for run in version_runs if "--version" in run]
-    assert resource._cli_version == Version(installed_version("dbt-core"))
+    # dbt fires the node's start line inside run_with_hooks, whose exceptions call_runner turns
+    # into that node's error (tests/test_dbt_in_process.py stops a real build this way)
+    assert NODE_STARTS == "LogStartLine"
+    assert "self.before_execute()" in inspect.getsource(BaseRunner.run_with_hooks)
+    assert "except Exception" in inspect.getsource(GraphRunnableTask.call_runner)
+    assert callable(atexit._run_exitfuncs)
+    assert callable(DuckDBConnectionManager.close_all_connections)
 
 
 # --------------------------------------------------------------------------- Dagster's storage
