@@ -6,8 +6,10 @@ what CLDR lacks (blocs such as ЕАЭС or БРИКС, informal regions such as 
 names Russian news writes where CLDR's differ («США», not «Соединенные Штаты»). pymorphy2
 declines each Russian name into every case, so «в Южной Корее» and «странами Латинской
 Америки» are found; relational adjectives («китайских партнёров», "European buyers") name their
-place too. The tables are built once; :func:`find_places` then scans the text once, looking each
-word up in a dict, so its time grows linearly with the text.
+place too. The tables are built once and kept in a cache file that `make install` writes (keyed by
+this module's source and the libraries' versions, so an edit rebuilds it); :func:`find_places`
+then scans the text once, looking each word up in a dict, so its time grows linearly with the
+text.
 
     >>> [(m.place.name, m.place.code) for m in find_places("поставки в Казахстан и Вьетнам")]
     [('Казахстан', 'KZ'), ('Вьетнам', 'VN')]
