@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import matplotlib.dates as mdates
-import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -38,7 +37,6 @@ MONTHS = ["янв", "фев", "мар", "апр", "май", "июн", "июл", 
 QUALIFIER_WORDS = {"approx": "около ", "over": "более ", "under": "менее ", "almost": "почти "}
 GRID = {"color": "#dddddd", "linewidth": 0.8}
 FOOTNOTE = {"fontsize": 9, "color": "#444444"}
-_UNIX_DAY_ZERO = date(1970, 1, 1).toordinal()
 
 
 @dataclass(frozen=True)
@@ -77,23 +75,18 @@ class ExportTotal:
 
 def break_gaps(
     days: Sequence[date], values: Sequence[float], max_gap_days: int = LINE_BREAK_DAYS
-) -> tuple[np.ndarray, np.ndarray]:
-    """The points (days as ``datetime64[D]``) with a NaN inserted after every gap longer than
-    ``max_gap_days``, so that matplotlib draws no line across days that were never loaded."""
-    if len(days) != len(values):
-        raise ValueError(f"{len(days)} days but {len(values)} values")
-    numbers = _day_numbers(days)
-    after = np.flatnonzero(np.diff(numbers) > max_gap_days) + 1
-    xs = np.insert(numbers, after, numbers[after - 1] + 1)
-    ys = np.insert(np.asarray(values, dtype=float), after, math.nan)
-    return xs.astype("datetime64[D]"), ys
-
-
-def _day_numbers(days: Sequence[date]) -> np.ndarray:
-    """Days since 1970-01-01, as integers: one pass over the dates, so that matplotlib gets
-    ``datetime64`` (converted in C) and not thousands of ``date`` objects (each in Python)."""
-    ordinals = np.fromiter((day.toordinal() for day in days), dtype=np.int64, count=len(days))
-    return ordinals - _UNIX_DAY_ZERO
+) -> tuple[list[date], list[float]]:
+    """The points with a NaN inserted after every gap longer than ``max_gap_days``, so that
+    matplotlib draws no line across days that were never loaded."""
+    xs: list[date] = []
+    ys: list[float] = []
+    for index, (day, value) in enumerate(zip(days, values, strict=True)):
+        if index and (day - days[index - 1]).days > max_gap_days:
+            xs.append(days[index - 1] + timedelta(days=1))
+            ys.append(math.nan)
+        xs.append(day)
+        ys.append(value)
+    return xs, ys
 
 
 def periods(days: Sequence[date], max_gap_days: int) -> list[tuple[date, date]]:
@@ -127,7 +120,7 @@ def time_figure(title: str, groups: list[list[Series]], ylabels: list[str], sour
     )
     widest = widths.index(max(widths))
     for row, group in enumerate(groups):
-        points = [(break_gaps(s.days, s.values), _isolated_points(s)) for s in group]
+        points = [_points(series) for series in group]
         for column, (first, last) in enumerate(spans):
             axes = grid[row][column]
             for series, (line, lonely) in zip(group, points, strict=True):
@@ -265,14 +258,36 @@ def rub_amount(value: Decimal | float | None) -> str:
     return f"{ru_number(amount)}{NBSP}руб."
 
 
-def _isolated_points(series: Series) -> tuple[np.ndarray, np.ndarray]:
-    """Points with no loaded neighbour within LINE_BREAK_DAYS: a line alone would not show them
-    (days as ``datetime64[D]``, values)."""
-    numbers = _day_numbers(series.days)
-    near = np.diff(numbers) <= LINE_BREAK_DAYS
-    lonely = ~(np.append(False, near) | np.append(near, False))
-    days = numbers[lonely].astype("datetime64[D]")
-    return days, np.asarray(series.values, dtype=float)[lonely]
+def _points(series: Series) -> tuple[tuple[list, list[float]], tuple[list, list[float]]]:
+    """A series' line (gaps broken) and its isolated points, days as matplotlib's date numbers:
+    worked out once per series, not once per panel, and drawn without matplotlib converting
+    thousands of ``date`` objects one by one (the same numbers, so the same pixels)."""
+    xs, ys = break_gaps(series.days, series.values)
+    lonely = _isolated_points(series)
+    days = _date_numbers([day for day, _ in lonely])
+    return (_date_numbers(xs), ys), (days, [value for _, value in lonely])
+
+
+def _date_numbers(days: Sequence[date]) -> list:
+    """``mdates.date2num`` of each day: the day's ordinal shifted by the epoch's, when the epoch
+    is a midnight (matplotlib's default, 1970-01-01), exactly what date2num computes."""
+    reference = date(2000, 1, 1)
+    shift = float(mdates.date2num(reference)) - reference.toordinal()
+    if not shift.is_integer():
+        return list(mdates.date2num(days)) if days else []
+    return [day.toordinal() + shift for day in days]
+
+
+def _isolated_points(series: Series) -> list[tuple[date, float]]:
+    """Points with no loaded neighbour within LINE_BREAK_DAYS: a line alone would not show them."""
+    days = series.days
+    lonely = []
+    for index, day in enumerate(days):
+        before = index > 0 and (day - days[index - 1]).days <= LINE_BREAK_DAYS
+        after = index + 1 < len(days) and (days[index + 1] - day).days <= LINE_BREAK_DAYS
+        if not (before or after):
+            lonely.append((day, series.values[index]))
+    return lonely
 
 
 def _style_panel(

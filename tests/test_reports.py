@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import matplotlib.dates as mdates
 import pytest
 from PIL import Image
 
@@ -266,27 +267,29 @@ def test_a_warehouse_without_marts_renders_too(tmp_path: Path) -> None:
 def test_lines_break_across_days_never_loaded() -> None:
     days = [date(2020, 10, 30), date(2020, 10, 31), date(2020, 11, 9), date(2025, 12, 5)]
     xs, ys = break_gaps(days, [1.0, 2.0, 3.0, 4.0])
-    # 9 days apart: joined; 5 years: not
-    assert xs.tolist() == [*days[:3], date(2020, 11, 10), days[3]]
-    assert ys[:3].tolist() == [1.0, 2.0, 3.0] and math.isnan(ys[3]) and ys[4] == 4.0
-    assert [a.tolist() for a in break_gaps(days[:1], [5.0])] == [days[:1], [5.0]]
-    assert [a.tolist() for a in break_gaps([], [])] == [[], []]
-    gaps = [date(2020, 1, 1), date(2020, 3, 1), date(2020, 5, 1)]  # two gaps in a row
-    xs, ys = break_gaps(gaps, [1.0, 2.0, 3.0])
-    assert xs.tolist() == [gaps[0], date(2020, 1, 2), gaps[1], date(2020, 3, 2), gaps[2]]
-    assert [math.isnan(y) for y in ys] == [False, True, False, True, False]
+    assert xs == [*days[:3], date(2020, 11, 10), days[3]]  # 9 days apart: joined; 5 years: not
+    assert ys[:3] == [1.0, 2.0, 3.0] and math.isnan(ys[3]) and ys[4] == 4.0
     assert periods(days, 45) == [(date(2020, 10, 30), date(2020, 11, 9)), (days[3], days[3])]
 
 
 def test_a_day_with_no_loaded_neighbour_gets_a_marker() -> None:
-    from reports.drawing import Series, _isolated_points
+    from reports.drawing import Series, _points
 
     start = date(2024, 1, 1)
     days = tuple(start + timedelta(days=n) for n in (0, 1, 30, 100, 110, 200))
-    days_drawn, values = _isolated_points(Series("x", "#000", days, (1.0, 2, 3, 4, 5, 6)))
-    assert days_drawn.tolist() == [days[2], days[5]] and values.tolist() == [3.0, 6.0]
-    alone = _isolated_points(Series("x", "#000", days[:1], (7.0,)))
-    assert [a.tolist() for a in alone] == [[days[0]], [7.0]]
+    line, lonely = _points(Series("x", "#000", days, (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)))
+    assert lonely == (list(mdates.date2num([days[2], days[5]])), [3.0, 6.0])
+    xs, ys = break_gaps(days, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    assert len(xs) == 9 and line[0] == list(mdates.date2num(xs))  # three gaps broken
+    assert [math.isnan(y) for y in line[1]] == [math.isnan(y) for y in ys]
+    assert _points(Series("x", "#000", days[:1], (7.0,)))[1] == ([mdates.date2num(start)], [7.0])
+
+
+def test_lines_are_drawn_at_matplotlibs_own_date_numbers() -> None:
+    from reports.drawing import _date_numbers
+
+    days = [date(1998, 1, 1) + timedelta(days=n) for n in range(0, 12_000, 7)]
+    assert _date_numbers(days) == list(mdates.date2num(days)) and _date_numbers([]) == []
 
 
 def test_date_labels_are_russian_and_name_the_year_once() -> None:
