@@ -33,7 +33,8 @@ METALS = {  # mart value -> (Russian name, line colour); the order of legends an
 CURRENCIES = {"USD": ("доллар США", "#2e7d32"), "EUR": ("евро", "#1f4e9c")}
 
 # The lines' values as doubles: DuckDB's cast of a DECIMAL is the nearest double, as Python's
-# float() of it, and fetching tens of thousands of Decimal objects costs several times more.
+# float() of it, below 2**53 units of the last place (9e13 at two decimals; tested), and fetching
+# tens of thousands of Decimal objects costs several times more.
 METAL_PRICES_SQL = """
     select price_date, metal, rub_per_gram::double, usd_per_troy_ounce::double
     from marts.metal_prices

@@ -323,3 +323,22 @@ def test_reports_go_beside_the_warehouse_unless_configured(
     )
     monkeypatch.setenv("TPW_REPORTS_DIR", str(tmp_path / "elsewhere"))
     assert load_settings(None).reports == tmp_path / "elsewhere"
+
+
+def test_duckdb_reads_a_decimal_as_the_nearest_double() -> None:
+    """The charts fetch the marts' DECIMALs cast to DOUBLE in SQL: the same numbers as
+    Python's float() of each Decimal (up to 2**53 units of the last place, 9e13 roubles at two
+    decimals; beyond, DuckDB may round twice), so the same lines."""
+    import random
+
+    generator = random.Random(13)
+    raw = [generator.randrange(-(2**53), 2**53) for _ in range(5000)]
+    raw += [1, -1, 10**15, 2**53 - 1, -(2**53)]
+    conn = duckdb.connect()
+    conn.execute("create table t (v decimal(18, 10), w decimal(18, 2))")
+    conn.executemany(
+        "insert into t values (?, ?)",
+        [[Decimal(n).scaleb(-10), Decimal(n).scaleb(-2)] for n in raw],
+    )
+    rows = conn.execute("select v, v::double, w, w::double from t").fetchall()
+    assert [(float(v), float(w)) for v, _, w, _ in rows] == [(a, b) for _, a, _, b in rows]
