@@ -35,7 +35,13 @@ $(MANIFEST): $(BIN)/tpw $(DBT_FILES)
 	cd dbt_project && TPW_BUILD_WAREHOUSE=$$build ../$(BIN)/dbt parse --quiet --profiles-dir . --target-path target
 	@touch $@
 
-install: $(BIN)/tpw $(MANIFEST)  ## install the locked environment and prepare the dbt manifest
+# The gazetteer's tables (every place name declined by pymorphy2, ~0.5 s) are cached in the
+# environment; the file is keyed by what they are made of, so a stale one is rebuilt, not used.
+GAZETTEER_CACHE := $(VENV)/share/tpw/gazetteer.json
+$(GAZETTEER_CACHE): $(BIN)/tpw extract/facts/places.py
+	$(BIN)/python -c 'from extract.facts.places import write_cache; write_cache()'
+
+install: $(BIN)/tpw $(MANIFEST) $(GAZETTEER_CACHE)  ## install the locked environment, prepare the dbt manifest and the gazetteer's cache
 
 demo: install  ## build data/warehouse.duckdb offline from the bundled samples
 	$(BIN)/tpw demo

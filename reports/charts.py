@@ -32,13 +32,16 @@ METALS = {  # mart value -> (Russian name, line colour); the order of legends an
 }
 CURRENCIES = {"USD": ("доллар США", "#2e7d32"), "EUR": ("евро", "#1f4e9c")}
 
+# The lines' values as doubles: DuckDB's cast of a DECIMAL is the nearest double, as Python's
+# float() of it, below 2**53 units of the last place (9e13 at two decimals; tested), and fetching
+# tens of thousands of Decimal objects costs several times more.
 METAL_PRICES_SQL = """
-    select price_date, metal, rub_per_gram, usd_per_troy_ounce
+    select price_date, metal, rub_per_gram::double, usd_per_troy_ounce::double
     from marts.metal_prices
     order by metal, price_date
 """
 FX_RATES_SQL = """
-    select rate_date, currency_code, rub_per_unit
+    select rate_date, currency_code, rub_per_unit::double
     from marts.fx_rates
     where currency_code in ('USD', 'EUR')
     order by currency_code, rate_date
@@ -218,13 +221,9 @@ def _metal_chart(rows: list[tuple], *, in_usd: bool) -> _Drawn:
         if rows:
             reason = "нет данных: курс доллара не загружен ни за один день с ценами металлов"
         return _Drawn(name, title, 0, [], reason, drawing.empty_figure(title, reason))
+    by_metal = _by_key(priced, 1, column)
     lines = {
-        metal: Series(
-            label,
-            color,
-            tuple(row[0] for row in priced if row[1] == metal),
-            tuple(float(row[column]) for row in priced if row[1] == metal),
-        )
+        metal: Series(label, color, *by_metal.get(metal, ((), ())))
         for metal, (label, color) in METALS.items()
     }
     # Silver costs a fiftieth of the others: a row of panels of its own keeps both readable.
@@ -248,13 +247,9 @@ def _rate_chart(rows: list[tuple]) -> _Drawn:
     if not rows:
         reason = "нет данных: marts.fx_rates пуста"
         return _Drawn(name, title, 0, [], reason, drawing.empty_figure(title, reason))
+    by_code = _by_key(rows, 1, 2)
     lines = [
-        Series(
-            label,
-            color,
-            tuple(row[0] for row in rows if row[1] == code),
-            tuple(float(row[2]) for row in rows if row[1] == code),
-        )
+        Series(label, color, *by_code.get(code, ((), ())))
         for code, (label, color) in CURRENCIES.items()
     ]
     figure = drawing.time_figure(
@@ -282,6 +277,19 @@ def _export_chart(conn: duckdb.DuckDBPyConnection) -> _Drawn:
     stated = sum(bar.share is not None for bar in bars)
     note = f"направлений за {year} г.: {len(bars)}, из них с долей в экспорте: {stated}"
     return _Drawn(name, title, len(bars), [date(year, 12, 31)], note, figure)
+
+
+def _by_key(
+    rows: list[tuple], key: int, value: int
+) -> dict[str, tuple[tuple[date, ...], tuple[float, ...]]]:
+    """Days (column 0) and values (as floats) of ``rows`` for each value of column ``key``, in
+    the rows' order; one pass over the rows."""
+    days: dict[str, list[date]] = {}
+    values: dict[str, list[float]] = {}
+    for row in rows:
+        days.setdefault(row[key], []).append(row[0])
+        values.setdefault(row[key], []).append(float(row[value]))
+    return {name: (tuple(days[name]), tuple(values[name])) for name in days}
 
 
 def _span(rows: list[tuple]) -> str:

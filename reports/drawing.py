@@ -32,6 +32,7 @@ MAX_BARS = 14
 FIGURE_SIZE = (10.0, 5.2)  # inches; at DPI, 1000 x 520 px
 DPI = 100
 PNG_COLORS = 128
+PNG_COMPRESSION = 8  # zlib's level
 MONTHS = ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"]
 QUALIFIER_WORDS = {"approx": "около ", "over": "более ", "under": "менее ", "almost": "почти "}
 GRID = {"color": "#dddddd", "linewidth": 0.8}
@@ -119,19 +120,13 @@ def time_figure(title: str, groups: list[list[Series]], ylabels: list[str], sour
     )
     widest = widths.index(max(widths))
     for row, group in enumerate(groups):
+        points = [_points(series) for series in group]
         for column, (first, last) in enumerate(spans):
             axes = grid[row][column]
-            for series in group:
+            for series, (line, lonely) in zip(group, points, strict=True):
+                axes.plot(*line, color=series.color, linewidth=1.6, label=series.label)
                 axes.plot(
-                    *break_gaps(series.days, series.values),
-                    color=series.color,
-                    linewidth=1.6,
-                    label=series.label,
-                )
-                lonely = _isolated_points(series)
-                axes.plot(
-                    [day for day, _ in lonely],
-                    [value for _, value in lonely],
+                    *lonely,
                     linestyle="none",
                     marker="o",
                     markersize=4.5,
@@ -240,13 +235,14 @@ def empty_figure(title: str, reason: str) -> Figure:
 
 def png_bytes(figure: Figure) -> bytes:
     """The figure as a PNG of at most PNG_COLORS colours: a third of the size of a full-colour
-    one and no different to the eye, which matters since every run stores it in Dagster too."""
+    one and no different to the eye, which matters since every run stores it in Dagster too.
+    zlib's level 8 takes half the time of level 9 for files about 1% larger."""
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
     image = Image.frombytes("RGBA", canvas.get_width_height(), bytes(canvas.buffer_rgba()))
     buffer = io.BytesIO()
     image.convert("RGB").quantize(PNG_COLORS, Image.Quantize.MEDIANCUT).save(
-        buffer, "PNG", optimize=True
+        buffer, "PNG", compress_level=PNG_COMPRESSION
     )
     return buffer.getvalue()
 
@@ -260,6 +256,26 @@ def rub_amount(value: Decimal | float | None) -> str:
         if abs(amount) >= size:
             return f"{ru_number(amount / size)}{NBSP}{word}{NBSP}руб."
     return f"{ru_number(amount)}{NBSP}руб."
+
+
+def _points(series: Series) -> tuple[tuple[list, list[float]], tuple[list, list[float]]]:
+    """A series' line (gaps broken) and its isolated points, days as matplotlib's date numbers:
+    worked out once per series, not once per panel, and drawn without matplotlib converting
+    thousands of ``date`` objects one by one (the same numbers, so the same pixels)."""
+    xs, ys = break_gaps(series.days, series.values)
+    lonely = _isolated_points(series)
+    days = _date_numbers([day for day, _ in lonely])
+    return (_date_numbers(xs), ys), (days, [value for _, value in lonely])
+
+
+def _date_numbers(days: Sequence[date]) -> list:
+    """``mdates.date2num`` of each day: the day's ordinal shifted by the epoch's, when the epoch
+    is a midnight (matplotlib's default, 1970-01-01), exactly what date2num computes."""
+    reference = date(2000, 1, 1)
+    shift = float(mdates.date2num(reference)) - reference.toordinal()
+    if not shift.is_integer():
+        return list(mdates.date2num(days)) if days else []
+    return [day.toordinal() + shift for day in days]
 
 
 def _isolated_points(series: Series) -> list[tuple[date, float]]:

@@ -502,3 +502,112 @@ def test_worst_case_words_stay_linear() -> None:
     steps = places._scan(text)[1]
     assert steps <= 5000 * (1 + sum(len(f.words) for f in index[worst]))
     assert places._scan(text + " " + text)[1] <= 2 * steps + len(index[worst]) * 10
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+def _edited_places(tmp_path, monkeypatch, old: str, new: str):
+    """A copy of places.py with ``old`` replaced by ``new``, imported as its own module: the
+    gazetteer as someone who edits its hand list leaves it."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    source = Path(places.__file__).read_text(encoding="utf-8")
+    assert old in source
+    copy = tmp_path / "places_edited.py"
+    copy.write_text(source.replace(old, new, 1), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("places_edited", copy)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "places_edited", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_cache_reads_back_the_tables_it_was_written_from(tmp_path) -> None:
+    built = places._build_gazetteer()
+    path = tmp_path / "gazetteer.json"
+    assert places._write_cache(path, "a key", built)
+    read = places._read_cache(path, "a key")
+    assert read == built
+    assert list(read.index) == list(built.index) and list(read.by_code) == list(built.by_code)
+    assert places._read_cache(path, "another key") is None
+
+
+def test_the_gazetteer_comes_from_the_cache_when_its_key_matches(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "gazetteer.json"
+    monkeypatch.setattr(places, "_cache_path", lambda: path)
+    assert places.write_cache() == path
+    expected = places._build_gazetteer()
+
+    def no_build() -> None:
+        raise AssertionError("built although the cache holds these very tables")
+
+    monkeypatch.setattr(places, "_build_gazetteer", no_build)
+    assert places._gazetteer.__wrapped__() == expected
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{not json", b'{"key": 1}', b"[]", b'{"places": []}', "ß".encode("latin-1")],
+)
+def test_a_broken_cache_is_rebuilt_and_rewritten(tmp_path, monkeypatch, content) -> None:
+    path = tmp_path / "gazetteer.json"
+    path.write_bytes(content)
+    monkeypatch.setattr(places, "_cache_path", lambda: path)
+    assert places._gazetteer.__wrapped__() == places._build_gazetteer()
+    assert places._read_cache(path, places._cache_key()) == places._build_gazetteer()
+
+
+def test_a_cache_of_the_gazetteer_before_an_edit_is_not_used(tmp_path, monkeypatch) -> None:
+    """Adding a name to the hand list changes the key: the old cache is rebuilt, not read."""
+    path = tmp_path / "gazetteer.json"
+    monkeypatch.setattr(places, "_cache_path", lambda: path)
+    places.write_cache()
+    assert places._read_cache(path, places._cache_key()) is not None
+    edited = _edited_places(
+        tmp_path, monkeypatch, '"KG": ("Кыргызстан",),', '"KG": ("Кыргызстан", "Тартария"),'
+    )
+    monkeypatch.setattr(edited, "_cache_path", lambda: path)
+    assert edited._cache_key() != places._cache_key()
+    assert [(m.place.code, m.adjective) for m in edited.find_places("в Тартарии")] == [
+        ("KG", False)
+    ]
+    assert places.find_places("в Тартарии") == []
+    # the edited gazetteer rewrote the cache; the original's key no longer reads it
+    assert places._read_cache(path, places._cache_key()) is None
+    assert edited._read_cache(path, edited._cache_key()) == edited._gazetteer()
+
+
+def test_the_cache_key_follows_the_libraries_that_make_the_tables(monkeypatch) -> None:
+    key = places._cache_key()
+    real = places.metadata.version
+    for package in ("babel", "pymorphy2", "pymorphy2-dicts-ru"):
+        monkeypatch.setattr(
+            places.metadata, "version", lambda name, p=package: "0.0" if name == p else real(name)
+        )
+        assert places._cache_key() != key, package
+    monkeypatch.setattr(places.metadata, "version", real)
+    assert places._cache_key() == key
+
+
+def test_one_analyzer_without_pkg_resources_or_natasha_models() -> None:
+    """The gazetteer, the numbers and the names share one pymorphy2 analyzer, found through its
+    dictionaries' entry point: neither pkg_resources' scan of every package nor natasha's word
+    embeddings (numpy) are loaded for it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from extract.facts import places, russian_numbers, russian_names\n"
+        "assert russian_numbers._morph() is places._morph() is russian_names._pymorphy()\n"
+        "print(russian_numbers.lemmas('рублей'), russian_names.nominative('Биолинка'))\n"
+        "print(sorted(m for m in ('pkg_resources', 'natasha', 'numpy') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.splitlines() == ["(('рубль', 'NOUN'),) Биолинк", "[]"]

@@ -9,13 +9,14 @@ import math
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import matplotlib.dates as mdates
 import pytest
 from PIL import Image
 
@@ -271,6 +272,26 @@ def test_lines_break_across_days_never_loaded() -> None:
     assert periods(days, 45) == [(date(2020, 10, 30), date(2020, 11, 9)), (days[3], days[3])]
 
 
+def test_a_day_with_no_loaded_neighbour_gets_a_marker() -> None:
+    from reports.drawing import Series, _points
+
+    start = date(2024, 1, 1)
+    days = tuple(start + timedelta(days=n) for n in (0, 1, 30, 100, 110, 200))
+    line, lonely = _points(Series("x", "#000", days, (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)))
+    assert lonely == (list(mdates.date2num([days[2], days[5]])), [3.0, 6.0])
+    xs, ys = break_gaps(days, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    assert len(xs) == 9 and line[0] == list(mdates.date2num(xs))  # three gaps broken
+    assert [math.isnan(y) for y in line[1]] == [math.isnan(y) for y in ys]
+    assert _points(Series("x", "#000", days[:1], (7.0,)))[1] == ([mdates.date2num(start)], [7.0])
+
+
+def test_lines_are_drawn_at_matplotlibs_own_date_numbers() -> None:
+    from reports.drawing import _date_numbers
+
+    days = [date(1998, 1, 1) + timedelta(days=n) for n in range(0, 12_000, 7)]
+    assert _date_numbers(days) == list(mdates.date2num(days)) and _date_numbers([]) == []
+
+
 def test_date_labels_are_russian_and_name_the_year_once() -> None:
     ticks, labels = date_ticks(date(2020, 5, 1), date(2020, 10, 31), max_ticks=6)
     assert ticks[0] == date(2020, 5, 1)
@@ -302,3 +323,22 @@ def test_reports_go_beside_the_warehouse_unless_configured(
     )
     monkeypatch.setenv("TPW_REPORTS_DIR", str(tmp_path / "elsewhere"))
     assert load_settings(None).reports == tmp_path / "elsewhere"
+
+
+def test_duckdb_reads_a_decimal_as_the_nearest_double() -> None:
+    """The charts fetch the marts' DECIMALs cast to DOUBLE in SQL: the same numbers as
+    Python's float() of each Decimal (up to 2**53 units of the last place, 9e13 roubles at two
+    decimals; beyond, DuckDB may round twice), so the same lines."""
+    import random
+
+    generator = random.Random(13)
+    raw = [generator.randrange(-(2**53), 2**53) for _ in range(5000)]
+    raw += [1, -1, 10**15, 2**53 - 1, -(2**53)]
+    conn = duckdb.connect()
+    conn.execute("create table t (v decimal(18, 10), w decimal(18, 2))")
+    conn.executemany(
+        "insert into t values (?, ?)",
+        [[Decimal(n).scaleb(-10), Decimal(n).scaleb(-2)] for n in raw],
+    )
+    rows = conn.execute("select v, v::double, w, w::double from t").fetchall()
+    assert [(float(v), float(w)) for v, _, w, _ in rows] == [(a, b) for _, a, _, b in rows]

@@ -6,8 +6,10 @@ what CLDR lacks (blocs such as ЕАЭС or БРИКС, informal regions such as 
 names Russian news writes where CLDR's differ («США», not «Соединенные Штаты»). pymorphy2
 declines each Russian name into every case, so «в Южной Корее» and «странами Латинской
 Америки» are found; relational adjectives («китайских партнёров», "European buyers") name their
-place too. The tables are built once; :func:`find_places` then scans the text once, looking each
-word up in a dict, so its time grows linearly with the text.
+place too. The tables are built once and kept in a cache file that `make install` writes (keyed by
+this module's source and the libraries' versions, so an edit rebuilds it); :func:`find_places`
+then scans the text once, looking each word up in a dict, so its time grows linearly with the
+text.
 
     >>> [(m.place.name, m.place.code) for m in find_places("поставки в Казахстан и Вьетнам")]
     [('Казахстан', 'KZ'), ('Вьетнам', 'VN')]
@@ -15,12 +17,19 @@ word up in a dict, so its time grows linearly with the text.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import sys
+import tempfile
 import unicodedata
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import metadata
 from itertools import pairwise, product
+from pathlib import Path
 from typing import Any
 
 __all__ = ["Place", "PlaceMention", "find_places", "place_named", "region_code"]
@@ -491,12 +500,49 @@ def _fold(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _morph() -> Any:
+    """The one pymorphy2 analyzer of the process (the gazetteer's, the numbers' and names')."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import natasha  # noqa: F401  (natasha patches pymorphy2 for Python 3.11 on import)
         import pymorphy2
 
-        return pymorphy2.MorphAnalyzer()
+        _mend_pymorphy2()
+        return pymorphy2.MorphAnalyzer(path=_dictionary_path(), lang="ru")
+
+
+def _mend_pymorphy2() -> None:
+    """pymorphy2 0.9 reads its units' parameters with ``inspect.getargspec``, gone in Python 3.11.
+    The same mend natasha's yargy makes when natasha is imported (which costs 0.4-0.6 s, numpy
+    and word embeddings, that the gazetteer and the numbers do not need)."""
+    import inspect
+
+    from pymorphy2.units.base import BaseAnalyzerUnit
+
+    if hasattr(inspect, "getargspec"):
+        return
+
+    def param_names(unit: Any) -> list[str]:
+        if unit.__init__ is object.__init__:
+            return []
+        return sorted(inspect.getfullargspec(unit.__init__).args[1:])
+
+    setattr(BaseAnalyzerUnit, "_get_param_names", param_names)  # noqa: B010
+
+
+def _dictionary_path() -> str | None:
+    """Where pymorphy2's Russian dictionaries are, from the ``pymorphy2_dicts`` entry point of
+    pymorphy2-dicts-ru. pymorphy2 finds the same path itself by importing pkg_resources and
+    scanning every installed package (0.3-0.5 s); None (PYMORPHY2_DICT_PATH set, or no such
+    package) leaves the search to pymorphy2."""
+    if "PYMORPHY2_DICT_PATH" in os.environ:
+        return None
+    try:
+        points = metadata.distribution("pymorphy2-dicts-ru").entry_points
+    except metadata.PackageNotFoundError:
+        return None
+    for point in points:
+        if point.group == "pymorphy2_dicts" and point.name == "ru":
+            return str(point.load().get_path())
+    return None
 
 
 def _clean_cldr(name: str) -> str:
@@ -646,6 +692,19 @@ def _surfaces(name: str) -> set[str]:
 
 @lru_cache(maxsize=1)
 def _gazetteer() -> _Gazetteer:
+    """The tables, from the cache file when it was written for this very gazetteer, else built
+    (declining every name takes pymorphy2 about 0.5 s) and written to the cache for the next
+    process."""
+    path, key = _cache_path(), _cache_key()
+    cached = _read_cache(path, key)
+    if cached is not None:
+        return cached
+    gazetteer = _build_gazetteer()
+    _write_cache(path, key, gazetteer)
+    return gazetteer
+
+
+def _build_gazetteer() -> _Gazetteer:
     from babel import Locale
 
     russian, english = Locale("ru").territories, Locale("en").territories
@@ -700,6 +759,120 @@ def _priority(entry: tuple[Place, str, bool]) -> int:
     """Canonical names first, then hand aliases and CLDR's names; adjectives last."""
     place, name, adjective = entry
     return 2 if adjective else (0 if name == place.name else 1)
+
+
+# --------------------------------------------------------------------------- the cache
+# The built tables as JSON, keyed by everything they are made of: this module's source (the hand
+# lists and the rules), the versions of Babel (CLDR's names) and of pymorphy2 and its dictionaries
+# (the declensions), and Python's Unicode tables (folding). Another key, or a file that does not
+# read back whole, means build anew. `make install` writes it; any process rewrites it on a miss.
+
+_CACHE_FORMAT = 1
+
+
+def _cache_path() -> Path:
+    """The cache file, in the environment whose libraries it was made with."""
+    return Path(sys.prefix) / "share" / "tpw" / "gazetteer.json"
+
+
+def _cache_key() -> str:
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for package in ("babel", "pymorphy2", "pymorphy2-dicts-ru"):
+        try:
+            version = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"\0{package}={version}".encode())
+    digest.update(f"\0{unicodedata.unidata_version}\0{_CACHE_FORMAT}".encode())
+    return digest.hexdigest()
+
+
+def _to_json(gazetteer: _Gazetteer, key: str) -> dict[str, Any]:
+    number = {place: i for i, place in enumerate(gazetteer.places)}
+    return {
+        "key": key,
+        "places": [[p.name, p.code, p.kind] for p in gazetteer.places],
+        "codes": {code: number[place] for code, place in gazetteer.by_code.items()},
+        "index": [
+            [
+                word,
+                [
+                    [
+                        f.words,
+                        f.gaps,
+                        f.tail,
+                        f.capital,
+                        f.common,
+                        None if f.place is None else number[f.place],
+                        f.adjective,
+                    ]
+                    for f in forms
+                ],
+            ]
+            for word, forms in gazetteer.index.items()
+        ],
+    }
+
+
+def _from_json(data: dict[str, Any]) -> _Gazetteer:
+    places = tuple(Place(name, code, kind) for name, code, kind in data["places"])
+    index = {
+        word: tuple(
+            _Form(
+                words=tuple(words),
+                gaps=tuple(gaps),
+                tail=tail,
+                capital=tuple(capital),
+                common=common,
+                place=None if number is None else places[number],
+                adjective=adjective,
+            )
+            for words, gaps, tail, capital, common, number, adjective in forms
+        )
+        for word, forms in data["index"]
+    }
+    return _Gazetteer(
+        places=places,
+        by_name={p.name: p for p in places},
+        by_code={code: places[number] for code, number in data["codes"].items()},
+        index=index,
+    )
+
+
+def _read_cache(path: Path, key: str) -> _Gazetteer | None:
+    try:
+        data = json.loads(path.read_bytes())
+        return _from_json(data) if data["key"] == key else None
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None  # absent, unreadable or of another shape: build anew
+
+
+def _write_cache(path: Path, key: str, gazetteer: _Gazetteer) -> bool:
+    """Write the cache whole or not at all (a reader never sees half a file); False when the
+    folder is not writable, which only costs the next process the build."""
+    text = json.dumps(_to_json(gazetteer, key), ensure_ascii=False, separators=(",", ":"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".gazetteer-")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o644)  # readable like the rest of the environment
+        os.replace(temporary, path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+        return False
+    return True
+
+
+def write_cache() -> Path:
+    """Build the tables and write the cache (`make install` calls it)."""
+    path = _cache_path()
+    if not _write_cache(path, _cache_key(), _build_gazetteer()):
+        raise OSError(f"cannot write {path}")
+    return path
 
 
 # --------------------------------------------------------------------------- the scan

@@ -7,7 +7,7 @@ case («пяти», «двух тысяч», «полторы тысячи»), s
 порядка, более чем, свыше, не менее, почти, до), shares («каждый седьмой», «почти половина»,
 «две трети», «70%»), multipliers («в 3,3 раза», «втрое», «вдвое», «+48,9%») and storey adjectives
 («семиэтажный комплекс» is one building). Dates, years, phone numbers, times, article and house
-numbers are skipped. Lemmas come from natasha's morphology (pymorphy2) over all parses.
+numbers are skipped. Lemmas come from pymorphy2 (the gazetteer's analyzer) over all parses.
 
 :func:`find_quantities` is a list of rules (:data:`RULES`), each a small function that reads the
 tokens from one index and says what it read and where reading goes on; a number is then followed
@@ -29,7 +29,7 @@ from razdel import tokenize
 from extract.facts.model import MAX_QUANTITIES, Quantity
 
 if TYPE_CHECKING:
-    from natasha import MorphVocab
+    from pymorphy2 import MorphAnalyzer
 
 CARDINALS: dict[str, float] = {
     "ноль": 0, "один": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7,
@@ -227,16 +227,12 @@ class _Text:
         return self.tokens[i].lower if i < len(self.tokens) else None
 
 
-@lru_cache(maxsize=1)
-def _morph() -> MorphVocab:
-    """natasha's morphology (pymorphy2), loaded once."""
-    import warnings
+def _morph() -> MorphAnalyzer:
+    """The process's one pymorphy2 analyzer, the gazetteer's (each analyzer loads the
+    dictionaries anew, ~0.3 s)."""
+    from extract.facts.places import _morph as shared
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from natasha import MorphVocab
-
-        return MorphVocab()
+    return shared()
 
 
 @lru_cache(maxsize=200_000)
@@ -425,6 +421,7 @@ def _times_abbreviation(sentence: str, tokens: list[_Token], j: int) -> bool:
     )
 
 
+@lru_cache(maxsize=10_000)
 def _singular(word: str) -> bool:
     """Whether some parse of ``word`` is singular («миллиона», not «миллионы»)."""
     return any("sing" in str(p.tag) for p in _morph().parse(word.lower()))
