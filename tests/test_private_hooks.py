@@ -12,10 +12,13 @@ import inspect
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import dagster._core.storage.sqlite_storage as dagster_sqlite_storage
 import pytest
+from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable
+from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster_dbt import DbtCliEventMessage
 from dagster_dbt.asset_utils import (
@@ -84,6 +87,17 @@ def test_storage_private_members_exist_with_the_expected_shape() -> None:
     for name, parameters in expected.items():
         assert _parameters(getattr(SqliteEventLogStorage, name)) == parameters, name
     assert _parameters(dagster_sqlite_storage._event_logs_directory) == ["base"]
+    # what store_event writes for a "check planned" event, which ours writes for a batch of them
+    planned = inspect.getsource(SqlEventLogStorage._store_asset_check_evaluation_planned)
+    for column in ("asset_key", "check_name", "partition", "run_id", "execution_status",
+                   "evaluation_event", "evaluation_event_timestamp",
+                   "evaluation_event_storage_id"):  # fmt: skip
+        assert f"{column}=" in planned, column
+        assert column in AssetCheckExecutionsTable.c, column
+    assert "AssetCheckExecutionRecordStatus.PLANNED" in planned
+    assert "self.store_asset_check_event(event, event_id)" in inspect.getsource(
+        SqliteEventLogStorage.store_event
+    )
     # the members our storage overrides are ones Dagster's storage defines
     for name in ("_connect", "has_table", "store_event_batch", "dispose"):
         assert name in TpwSqliteEventLogStorage.__dict__, name
@@ -161,6 +175,14 @@ def test_a_real_ranged_run_takes_every_fast_path(
         store_batch(self, events)
 
     monkeypatch.setattr(TpwSqliteEventLogStorage, "store_event_batch", counting_batches)
+    one_by_one: Counter[str] = Counter()
+    store_event = SqliteEventLogStorage.store_event
+
+    def counting_events(self: SqliteEventLogStorage, event: Any) -> None:
+        one_by_one[event.dagster_event_type or "log"] += 1
+        store_event(self, event)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "store_event", counting_events)
     with dg.DagsterInstance.get() as instance:
         storage = instance.event_log_storage
         assert isinstance(storage, TpwSqliteEventLogStorage)
@@ -178,6 +200,9 @@ def test_a_real_ranged_run_takes_every_fast_path(
         assert kinds["ASSET_MATERIALIZATION"] == 31
         assert kinds["ASSET_CHECK_EVALUATION"] == 5
         assert 31 in batches  # the 31 days' materializations in one batch
+        assert kinds["ASSET_CHECK_EVALUATION_PLANNED"] == 5
+        assert one_by_one["ASSET_CHECK_EVALUATION_PLANNED"] == 0  # stored with the batch
+        assert one_by_one["ASSET_CHECK_EVALUATION"] == 5
         # Dagster asked before each of the 10 check events; the database was asked once
         assert tables_asked["asset_check_executions"] == 1
         assert set(tables_asked.values()) == {1}

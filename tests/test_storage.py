@@ -1,7 +1,9 @@
 """The instance storage of orchestration/storage.py keeps what Dagster's own SQLite storage
 keeps: the same partitions materialized, latest events and run records, batch or no batch."""
 
+import contextlib
 import shutil
+import sqlite3
 from collections import Counter
 from pathlib import Path
 
@@ -61,8 +63,18 @@ def _run_and_read(home: Path, monkeypatch: pytest.MonkeyPatch, batch: str) -> di
         latest = instance.get_latest_materialization_event(key)
         runs = instance.get_runs()
         events = [e for run in runs for e in instance.all_logs(run.run_id)]
+        index = home / "history" / "runs" / "index.db"
+        with contextlib.closing(sqlite3.connect(index)) as conn:
+            check_rows = sorted(
+                (key, name, partition, status, [r.run_id for r in runs].index(run_id))
+                for key, name, partition, status, run_id in conn.execute(
+                    "select asset_key, check_name, partition, execution_status, run_id "
+                    "from asset_check_executions"
+                )
+            )
         return {
             "storage": type(instance.event_log_storage).__name__,
+            "check_rows": check_rows,
             "partitions": sorted(instance.get_materialized_partitions(key)),
             "latest_partition": latest.dagster_event.partition if latest else None,
             "latest_run_is_last": latest is not None and latest.run_id == runs[0].run_id,
@@ -105,10 +117,42 @@ def test_same_records_as_dagsters_own_storage(tmp_path: Path, monkeypatch) -> No
     assert ours["materializations"]["2024-01-15"] == 2
     assert ours["materializations"]["2024-01-14"] == 1
     for field in ("partitions", "latest_partition", "latest_run_is_last", "materializations",
-                  "summary_materialized", "runs"):  # fmt: skip
+                  "summary_materialized", "runs", "check_rows"):  # fmt: skip
         assert ours[field] == theirs[field], field
     assert ours["latest_partition"] == "2024-02-10"
     assert len(ours["check_passed"]) == len(theirs["check_passed"]) == 1
+    # the check planned in each run (stored in a batch by ours), then evaluated
+    assert [row[3] for row in ours["check_rows"]] == ["SUCCEEDED", "SUCCEEDED"]
+
+
+def _schema(database: Path) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        tables = conn.execute("select type, name, sql from sqlite_master order by name").fetchall()
+        stamp = conn.execute("select version_num from alembic_version").fetchall()
+        mode = conn.execute("pragma journal_mode").fetchone()
+    return [*tables, stamp, mode]
+
+
+def test_a_new_home_has_dagsters_own_databases(tmp_path: Path, monkeypatch) -> None:
+    """Ours creates a new home's databases without waiting for the disk: same tables, indexes,
+    alembic stamps and WAL mode as Dagster's own storage creates."""
+    homes = {ours: _home(tmp_path, f"ours_{ours}", ours=ours) for ours in (True, False)}
+    for ours, home in homes.items():
+        monkeypatch.setenv("DAGSTER_HOME", str(home))
+        with dg.DagsterInstance.get() as instance:
+            assert isinstance(instance.event_log_storage, TpwSqliteEventLogStorage) == ours
+            instance.get_runs(limit=1)
+    for name in ("history/runs.db", "history/runs/index.db", "schedules/schedules.db"):
+        theirs, ours = (_schema(homes[False] / name), _schema(homes[True] / name))
+        assert ours == theirs, name
+        assert ours[-1] == ("wal",)
+    # the relaxed settings were for the creation only: Dagster's later connections are its own
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{homes[True] / 'history' / 'runs.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL, the default
+    engine.dispose()
 
 
 def test_a_ranged_run_plans_each_asset_once(tmp_path: Path, monkeypatch) -> None:
