@@ -3,10 +3,10 @@
 
 Every process that runs the dbt step (``tpw``, or a step process under the UI) has already
 imported dbt's modules through dagster-dbt. A ``dbt`` subprocess starts Python and imports them
-again: about 2 s of every run, a fifth of the nightly (BENCHMARKS.md). Here dbt runs in a worker
-thread of the step's process, and the step's own thread turns each node's result into Dagster
-events with dagster-dbt's ``to_default_asset_events`` as it arrives, so the UI shows models and
-checks as they finish, exactly as with the subprocess.
+again, about 1.5 s of every run (BENCHMARKS.md). Here dbt runs in a worker thread of the step's
+process; once it has returned, the step's own thread turns each node's result into Dagster
+events with dagster-dbt's ``to_default_asset_events``, as dagster-dbt does for a subprocess's
+output.
 
 Around dbt this does what dagster-dbt's ``DbtCliResource.cli`` does around its subprocess:
 
@@ -60,15 +60,6 @@ _END = object()
 
 class DbtCancelled(Exception):
     """Raised inside dbt, from its event callback, to stop an invocation whose step stopped."""
-
-
-def _next(events: queue.SimpleQueue[Any]) -> Any:
-    """The next item, waiting in short steps so that a signal (a stopped run) gets through."""
-    while True:
-        try:
-            return events.get(timeout=0.5)
-        except queue.Empty:
-            continue
 
 
 class InProcessDbtResource(dg.ConfigurableResource):
@@ -128,8 +119,12 @@ class DbtBuild:
         self._cancelled = threading.Event()
 
     def stream(self) -> Iterator[Any]:
-        """Run dbt and yield an ``Output`` per model built and an ``AssetCheckResult`` per test,
-        as each finishes."""
+        """Run dbt, then yield an ``Output`` per model built and an ``AssetCheckResult`` per
+        test.
+
+        The events are converted once dbt has returned: converting them while dbt runs would
+        take Python's global lock from dbt's threads (about a second of a nightly's dbt step,
+        BENCHMARKS.md), and the step shows its results a few seconds later instead."""
         events: queue.SimpleQueue[Any] = queue.SimpleQueue()
         _ONE_AT_A_TIME.acquire()  # released by the worker when dbt has returned
         try:
@@ -141,20 +136,22 @@ class DbtBuild:
             _ONE_AT_A_TIME.release()
             raise
         try:
-            while (raw := _next(events)) is not _END:
-                message = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
-                yield from message.to_default_asset_events(
-                    manifest=self.manifest,
-                    dagster_dbt_translator=self.translator,
-                    context=self.context,
-                    target_path=self.target_path,
-                    project=self.project,
-                )
+            while worker.is_alive():
+                worker.join(0.5)  # in short waits, so that a signal (a stopped run) gets through
         finally:
             if worker.is_alive():  # interrupted (the run was stopped), or the caller gave up
                 self._cancel()
             # Until dbt has returned, it may be writing: the caller's writer lock must wait.
             worker.join()
+        while (raw := events.get()) is not _END:
+            message = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
+            yield from message.to_default_asset_events(
+                manifest=self.manifest,
+                dagster_dbt_translator=self.translator,
+                context=self.context,
+                target_path=self.target_path,
+                project=self.project,
+            )
 
     def _cancel(self) -> None:
         """Stop dbt: interrupt its running queries, and fail each node that has yet to start."""

@@ -1,4 +1,4 @@
-"""The dbt step warms matplotlib up beside dbt (orchestration/defs/dbt.py): the charts drawn
+"""The dbt step warms matplotlib up in the background (reports/warm_up.py): the charts drawn
 after a warm-up are byte for byte those of a cold process, and the warm-up really loads
 what the charts step would otherwise load itself."""
 
@@ -12,8 +12,9 @@ import sys
 from datetime import date, timedelta
 from decimal import Decimal
 if sys.argv[1] == "warm":
-    from orchestration.defs.dbt import warm_up_charts
-    warm_up_charts().join()
+    from reports import warm_up
+    warm_up.start()
+    warm_up.wait()
     assert "matplotlib.backends.backend_agg" in sys.modules
     assert "PIL.PngImagePlugin" in sys.modules
 else:

@@ -12,6 +12,7 @@ outlives the writer lock that process holds.
 """
 
 import contextlib
+import faulthandler
 import json
 import os
 import signal
@@ -86,6 +87,7 @@ HANG_GUARD = 600.0
 
 
 def test_a_step_that_stops_stops_dbt_before_it_lets_go_of_the_lock(tmp_path: Path) -> None:
+    """A signal while dbt runs (as Dagster's interrupt of a terminated run arrives) stops dbt."""
     from dagster_dbt import dbt_assets
 
     build, published = tmp_path / "build" / "warehouse.duckdb", tmp_path / "warehouse.duckdb"
@@ -100,15 +102,20 @@ def test_a_step_that_stops_stops_dbt_before_it_lets_go_of_the_lock(tmp_path: Pat
         os.environ["TPW_BUILD_WAREHOUSE"] = str(build)
         invocation = dbt.build(context)
         STOPPED["invocation"] = invocation
-        with writer_lock(build):
-            events = invocation.stream()
-            yield next(events)  # the first model built...
-            try:
-                raise StepStopped("the run was terminated")  # ...then the step is stopped
-            finally:
-                events.close()  # as Dagster's interrupt unwinds the generator
-                # still under the writer lock: dbt has returned and the file is free
-                STOPPED["file_free"] = _opens(build)
+        previous = signal.signal(signal.SIGALRM, _stop_the_step)
+        watcher = threading.Thread(
+            target=_signal_after_first_model, args=(invocation.target_path,), daemon=True
+        )
+        watcher.start()
+        try:
+            with writer_lock(build):
+                try:
+                    yield from invocation.stream()
+                finally:
+                    # still under the writer lock: dbt has returned and the file is free
+                    STOPPED["file_free"] = _opens(build)
+        finally:
+            signal.signal(signal.SIGALRM, previous)
 
     with CbrReplayServer() as bank:
         loaded = dg.materialize(
@@ -118,41 +125,56 @@ def test_a_step_that_stops_stops_dbt_before_it_lets_go_of_the_lock(tmp_path: Pat
             instance=dg.DagsterInstance.ephemeral(),
         )
     assert loaded.success
-    outcome: dict[str, Any] = {}
-
-    def materialize() -> None:
-        outcome["result"] = dg.materialize(
+    # A hang guard, not a timing: stopping dbt in the wrong place would wait forever.
+    faulthandler.dump_traceback_later(HANG_GUARD, exit=True)
+    try:
+        result = dg.materialize(
             [stopping_dbt],
             resources={"dbt": InProcessDbtResource(project_dir=str(dbt_project.project_dir))},
             instance=dg.DagsterInstance.ephemeral(),
             raise_on_error=False,
         )
-
-    # A hang guard, not a timing: stopping dbt in the wrong place would wait forever.
-    step = threading.Thread(target=materialize, daemon=True)
-    step.start()
-    step.join(HANG_GUARD)
-    assert not step.is_alive(), "the stopped dbt step never returned (dbt is waiting on itself)"
-    assert not outcome["result"].success
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert not result.success
     assert STOPPED["file_free"], "the build file was still open when the step let go of the lock"
     invocation = STOPPED["invocation"]
     assert not invocation.success
     # dbt did not go on to the end: of the project's models and tests, few finished
-    nodes = [
-        node
-        for node in json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))[
-            "nodes"
-        ].values()
-        if node["resource_type"] in ("model", "test")
-    ]
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "test")]
     finished = [
-        line
-        for line in (invocation.target_path / "dbt.log").read_text(encoding="utf-8").splitlines()
-        if line.startswith("{")
-        and json.loads(line)["info"]["name"] in RESULT_LINES
-        and json.loads(line)["data"].get("status") in ("success", "pass")
+        event
+        for event in _dbt_log(invocation.target_path)
+        if event["info"]["name"] in RESULT_LINES
+        and event["data"].get("status") in ("success", "pass")
     ]
     assert 1 <= len(finished) < len(nodes) / 2, (len(finished), len(nodes))
+
+
+def _stop_the_step(signum: int, frame: object) -> None:
+    raise StepStopped("the run was terminated")
+
+
+def _dbt_log(target: Path) -> list[dict[str, Any]]:
+    log = target / "dbt.log"
+    if not log.is_file():
+        return []
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    events = []
+    for line in lines:
+        with contextlib.suppress(ValueError):
+            events.append(json.loads(line))
+    return events
+
+
+def _signal_after_first_model(target: Path) -> None:
+    """SIGALRM to the main thread once dbt has built its first model."""
+    while not any(
+        event["info"]["name"] == "LogModelResult" for event in _dbt_log(target) if "info" in event
+    ):
+        time.sleep(0.05)
+    signal.pthread_kill(threading.main_thread().ident, signal.SIGALRM)  # type: ignore[arg-type]
 
 
 def _opens(path: Path) -> bool:

@@ -5,10 +5,8 @@ file, under the same writer lock as the raw loads; it cannot outlive that lock, 
 the process that holds it.
 """
 
-import contextlib
 import os
 import shutil
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -22,6 +20,7 @@ from orchestration.dbt_runner import InProcessDbtResource
 from orchestration.defs.checks import with_dbt_severities
 from orchestration.defs.project import dbt_project
 from orchestration.defs.resources import WarehouseResource
+from reports import warm_up as charts_warm_up
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -50,12 +49,16 @@ def dbt_warehouse(
     build_path = warehouse.build()
     # The dbt profile reads its DuckDB path from this variable.
     os.environ["TPW_BUILD_WAREHOUSE"] = str(build_path)
-    charts_ready = warm_up_charts()
     invocation = dbt.build(context)
     with writer_lock(build_path):
         # Failed tests marked dagster_severity: ERROR are red (orchestration/defs/checks.py).
-        yield from with_dbt_severities(invocation.stream())
-    charts_ready.join()
+        events = invocation.stream()
+        first = next(events, None)  # dbt has returned
+        # matplotlib loads in the background while publishing copies the file (reports/warm_up.py)
+        charts_warm_up.start()
+        if first is not None:
+            yield from with_dbt_severities([first])
+            yield from with_dbt_severities(events)
     keep_partial_parse(invocation.target_path)
     if invocation.exception is not None:
         raise dg.Failure(description=f"dbt stopped: {invocation.exception}")
@@ -71,27 +74,6 @@ def dbt_warehouse(
     if not invocation.success:
         failed = [r["unique_id"] for r in results if r.get("status") == "fail"]
         context.log.warning(f"dbt tests failed, the marts are published anyway: {failed}")
-
-
-def warm_up_charts() -> threading.Thread:
-    """Import matplotlib and draw a throw-away figure in a background thread while dbt runs.
-
-    dbt mostly waits on DuckDB, which works outside Python's global lock. The
-    charts step, which comes after publishing, then starts with matplotlib loaded instead of
-    spending about a second on it (BENCHMARKS.md). Nothing is shared with the charts but the
-    modules; the thread is joined before the dbt step ends, and a failure here is ignored (the
-    charts step would then pay the import itself, and report any real error).
-    """
-
-    def warm() -> None:
-        with contextlib.suppress(Exception):  # only a head start: the charts step reports errors
-            from reports.drawing import warm_up
-
-            warm_up()
-
-    thread = threading.Thread(target=warm, name="tpw-charts-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 KEEP_RUN_FOLDERS = 3

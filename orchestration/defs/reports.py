@@ -6,6 +6,7 @@ import base64
 import dagster as dg
 
 from orchestration.defs.resources import WarehouseResource
+from reports import warm_up as charts_warm_up
 
 
 @dg.asset(
@@ -20,7 +21,9 @@ from orchestration.defs.resources import WarehouseResource
 def report_charts(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    # matplotlib is imported here, not when Dagster loads the definitions (0.8 s per process).
+    # matplotlib is imported here, not when Dagster loads the definitions (0.8 s per process),
+    # or by the warm-up the dbt step started in this process.
+    charts_warm_up.wait()
     from reports.charts import render_report
 
     published = warehouse.published()
