@@ -2,9 +2,10 @@
 
 Importing matplotlib and drawing a first figure costs about 0.4 s (its font list, the Agg
 canvas, the PNG encoder). :func:`start` runs :func:`reports.drawing.warm_up` in a background
-thread of this process; :func:`wait` lets the charts wait for it. The dbt step starts it once dbt
-has returned, so that it overlaps publishing (a file copy, outside Python's global lock) rather
-than dbt itself. This module imports nothing heavy itself.
+thread of this process; :func:`wait` lets the charts wait for it. The dbt step starts it at its
+end, so that it overlaps publishing (a file copy, outside Python's global lock) rather than dbt
+and the handling of dbt's results, which would wait for the lock. This module imports nothing
+heavy itself.
 """
 
 from __future__ import annotations

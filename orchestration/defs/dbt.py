@@ -52,14 +52,10 @@ def dbt_warehouse(
     invocation = dbt.build(context)
     with writer_lock(build_path):
         # Failed tests marked dagster_severity: ERROR are red (orchestration/defs/checks.py).
-        events = invocation.stream()
-        first = next(events, None)  # dbt has returned
-        # matplotlib loads in the background while publishing copies the file (reports/warm_up.py)
-        charts_warm_up.start()
-        if first is not None:
-            yield from with_dbt_severities([first])
-            yield from with_dbt_severities(events)
+        yield from with_dbt_severities(invocation.stream())
     keep_partial_parse(invocation.target_path)
+    # matplotlib loads in the background while publishing copies the file (reports/warm_up.py)
+    charts_warm_up.start()
     if invocation.exception is not None:
         raise dg.Failure(description=f"dbt stopped: {invocation.exception}")
     # A failing data test (a nonsense value from the Bank) must not stop publishing the rest: its
