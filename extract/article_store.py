@@ -186,41 +186,47 @@ def store_extraction(
     quotes: Iterable[TickerQuote],
 ) -> None:
     """Replace one article's facts and ticker quotes, in one transaction."""
+    store_extractions(conn, [(article_id, facts, list(quotes))])
+
+
+def store_extractions(
+    conn: duckdb.DuckDBPyConnection,
+    extracted: Sequence[tuple[str, Sequence[Fact], Sequence[TickerQuote]]],
+) -> None:
+    """Replace the facts and ticker quotes of each ``(article_id, facts, quotes)``, all in one
+    transaction (one commit for a run's articles, not one each)."""
+    if not extracted:
+        return
     loaded_at = _now()
-    quotes = list(quotes)
+    ids = [article_id for article_id, _, _ in extracted]
+    fact_rows = [
+        {
+            "article_id": article_id,
+            "fact_index": index,
+            **{k: v for k, v in asdict(fact).items() if k != "article"},
+            "extractor_version": EXTRACTOR_VERSION,
+            "loaded_at": loaded_at,
+        }
+        for article_id, facts, _ in extracted
+        for index, fact in enumerate(facts)
+    ]
     with _transaction(conn):
-        conn.execute("delete from raw.article_facts where article_id = ?", [article_id])
-        conn.execute("delete from raw.ticker_quotes where article_id = ?", [article_id])
-        if facts:
-            frame = pl.DataFrame(
-                [
-                    {
-                        "article_id": article_id,
-                        "fact_index": index,
-                        **{k: v for k, v in asdict(fact).items() if k != "article"},
-                        "extractor_version": EXTRACTOR_VERSION,
-                        "loaded_at": loaded_at,
-                    }
-                    for index, fact in enumerate(facts)
-                ],
-                infer_schema_length=None,
-            )
+        conn.execute("delete from raw.article_facts where article_id in ?", [ids])
+        conn.execute("delete from raw.ticker_quotes where article_id in ?", [ids])
+        if fact_rows:
+            frame = pl.DataFrame(fact_rows, infer_schema_length=None)
             conn.register("incoming_facts", frame.to_arrow())
             conn.execute("insert into raw.article_facts by name select * from incoming_facts")
             conn.unregister("incoming_facts")
-        for quote in quotes:
-            conn.execute(
-                "insert or replace into raw.ticker_quotes values (?, ?, ?, ?, ?, ?)",
-                [
-                    article_id,
-                    quote.quote_date,
-                    quote.instrument,
-                    quote.value,
-                    quote.source_text,
-                    loaded_at,
-                ],
-            )
-        conn.execute(
+        for article_id, _, quotes in extracted:
+            for quote in quotes:
+                conn.execute(
+                    "insert or replace into raw.ticker_quotes values (?, ?, ?, ?, ?, ?)",
+                    [article_id, quote.quote_date, quote.instrument, quote.value,
+                     quote.source_text, loaded_at],
+                )  # fmt: skip
+        conn.executemany(
             "insert or replace into raw.article_extractions values (?, ?, ?, ?)",
-            [article_id, EXTRACTOR_VERSION, len(facts), loaded_at],
-        )
+            [[article_id, EXTRACTOR_VERSION, len(facts), loaded_at]
+             for article_id, facts, _ in extracted],
+        )  # fmt: skip

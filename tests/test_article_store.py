@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from extract.article_store import ingest, pending_extraction, store_extraction
+from extract.article_store import ingest, pending_extraction, store_extraction, store_extractions
 from extract.articles import parse_ticker, read_path
 from extract.facts import extract_facts
 from extract.warehouse import connect_writer
@@ -86,3 +86,45 @@ def test_new_changed_duplicate_removed_and_quarantined(tmp_path: Path) -> None:
     assert rows(build, "select count(*) from raw.quarantine") == [(0,)]
     assert rows(build, "select count(*) from raw.articles") == [(2,)]
     assert (fixed.added, fixed.removed) == (1, 1)  # the 650 text went with jobs.txt
+
+
+def test_a_runs_articles_stored_at_once_equal_those_stored_one_by_one(tmp_path: Path) -> None:
+    """store_extractions (one transaction for a run) writes what store_extraction writes for
+    each article in turn, and replaces an article's earlier facts and quotes the same way."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "exports.txt").write_text(EXPORTS, encoding="utf-8")
+    (inbox / "jobs.txt").write_text(JOBS, encoding="utf-8")
+    tables = (
+        "select article_id, fact_index, metric, value, unit, period_start from raw.article_facts",
+        "select article_id, quote_date, instrument, value from raw.ticker_quotes",
+        "select article_id, extractor_version, fact_count from raw.article_extractions",
+    )
+    stored = {}
+    for way in ("one_by_one", "at_once"):
+        build = tmp_path / f"{way}.duckdb"
+        articles, quarantined = read_path(inbox)
+        with connect_writer(build) as conn:
+            ingest(conn, articles, quarantined, complete=True)
+            extracted = [
+                (
+                    item.article_id,
+                    extract_facts(item.text, article=item.source, published=item.published_date),
+                    parse_ticker(
+                        "СЕГОДНЯ, 05.12.2025 | КУРСЫ ВАЛЮТ: USD:76,9708 | ЗОЛОТО :10 419,09"
+                    ),
+                )
+                for item in pending_extraction(conn)
+            ]
+            for _ in range(2):  # the second time replaces the first
+                if way == "at_once":
+                    store_extractions(conn, extracted)
+                else:
+                    for article_id, facts, quotes in extracted:
+                        store_extraction(conn, article_id, facts, quotes)
+            assert pending_extraction(conn) == []
+        stored[way] = [sorted(rows(build, sql)) for sql in tables]
+    assert stored["at_once"] == stored["one_by_one"]
+    facts, quotes, done = stored["at_once"]
+    assert len(facts) == 2 and len(done) == 2
+    assert len(quotes) == 4  # two instruments for each of the two articles, once each

@@ -15,7 +15,7 @@ from extract.article_store import (
     ingest,
     pending_extraction,
     quarantine_article,
-    store_extraction,
+    store_extractions,
 )
 from extract.articles import parse_ticker, read_path, read_regular_file
 from extract.facts import ARTICLE_BUDGET_SECONDS, EXTRACTOR_VERSION, ExtractionTooSlow, facts_in
@@ -141,8 +141,7 @@ def extract_facts(
         for stored in too_slow:
             detail = f"fact extraction took over {ARTICLE_BUDGET_SECONDS:g} s"
             quarantine_article(conn, stored, "too_slow", detail)
-        for article_id, facts, quotes in extracted:
-            store_extraction(conn, article_id, facts, quotes)
+        store_extractions(conn, extracted)
         counts = dict(
             conn.execute("select metric, count(*) from raw.article_facts group by 1").fetchall()
         )
