@@ -43,7 +43,6 @@ from typing import Any
 import dagster as dg
 from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
-from pydantic import Field
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 # dbt's events for a finished node, the ones dagster-dbt turns into Dagster events
@@ -65,10 +64,8 @@ class DbtCancelled(Exception):
 class InProcessDbtResource(dg.ConfigurableResource):
     """The dbt project, run by dbt's ``dbtRunner`` in the process of the step that uses it."""
 
-    project_dir: str = Field(description="The dbt project's folder (dbt_project.yml).")
-    profiles_dir: str | None = Field(
-        default=None, description="The folder of profiles.yml; the project's folder if unset."
-    )
+    project_dir: str
+    profiles_dir: str | None = None  # the folder of profiles.yml; the project's folder if unset
 
     def build(self, context: dg.AssetExecutionContext, args: Sequence[str] = ()) -> DbtBuild:
         """A ``dbt build`` of the models and tests selected in ``context``; nothing runs until
