@@ -109,6 +109,7 @@ class DbtBuild:
             "--log-path", str(self.target_path),
             "--log-format-file", "json",
             "--no-send-anonymous-usage-stats",
+            "--no-use-colors",  # its output goes to logs and run metadata, not a terminal
         ]  # fmt: skip
         self.success = False
         self.exception: BaseException | None = None

@@ -287,3 +287,38 @@ def test_a_subset_selected_in_dagster_is_all_dbt_builds(tmp_path: Path) -> None:
         dg.AssetKey(["staging", "stg_cbr__rates"]),
         dg.AssetKey(["raw", "cbr_rates"]),
     }
+
+
+def test_a_model_that_cannot_build_fails_the_step_with_dbts_error(tmp_path: Path) -> None:
+    """A build file whose raw table is gone (a damaged file): dbt's tests of that table error
+    (and what reads it is skipped), the step fails naming the nodes, and dbt's own error
+    message is in the failure's metadata."""
+    build, published = tmp_path / "build" / "warehouse.duckdb", tmp_path / "warehouse.duckdb"
+    with CbrReplayServer() as bank:
+        resources = _resources(bank.url, build, published)
+        loaded = dg.materialize(
+            [cbr_rates, cbr_metal_prices],
+            partition_key=DAY,
+            resources=resources,
+            instance=dg.DagsterInstance.ephemeral(),
+        )
+        assert loaded.success
+        conn = duckdb.connect(str(build))
+        conn.execute("drop table raw.cbr_rates")
+        conn.close()
+        result = dg.materialize(
+            [dbt_warehouse],
+            resources=resources,
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    error = failure.step_failure_data.user_failure_data
+    assert error is not None
+    assert error.description.startswith("dbt could not build")
+    nodes = error.metadata["nodes"].value
+    assert nodes and all("cbr_rates" in node for node in nodes)  # the tests on the lost table
+    messages = " ".join(error.metadata["dbt_errors"].value)
+    assert "cbr_rates" in messages
+    assert "\x1b[" not in messages  # plain text, without the terminal's colours

@@ -56,8 +56,9 @@ def dbt_warehouse(
     keep_partial_parse(invocation.target_path)
     # matplotlib loads in the background while publishing copies the file (reports/warm_up.py)
     charts_warm_up.start()
+    errors = {"dbt_errors": dg.MetadataValue.json(invocation.errors[:20])}
     if invocation.exception is not None:
-        raise dg.Failure(description=f"dbt stopped: {invocation.exception}")
+        raise dg.Failure(description=f"dbt stopped: {invocation.exception}", metadata=errors)
     # A failing data test (a nonsense value from the Bank) must not stop publishing the rest: its
     # asset check shows red. A model that did not build is another matter: the run fails.
     results = invocation.run_results()
@@ -65,7 +66,7 @@ def dbt_warehouse(
     if broken:
         raise dg.Failure(
             description=f"dbt could not build {len(broken)} node(s): {', '.join(broken[:5])}",
-            metadata={"nodes": dg.MetadataValue.json(broken)},
+            metadata={"nodes": dg.MetadataValue.json(broken), **errors},
         )
     if not invocation.success:
         failed = [r["unique_id"] for r in results if r.get("status") == "fail"]
