@@ -72,3 +72,18 @@ def archive_with_usd_jump(day: str = "2020-06-10", factor: str = "1.4") -> objec
         vunit_rate=usd[at].vunit_rate * Decimal(factor),
     )
     return dataclasses.replace(archive, rates={**archive.rates, "R01235": tuple(usd)})
+
+
+def count_event_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every batch of events our Dagster storage is given to store from now on."""
+    from orchestration.storage import TpwSqliteEventLogStorage
+
+    batches: list[int] = []
+    store_batch = TpwSqliteEventLogStorage.store_event_batch
+
+    def counting(self: TpwSqliteEventLogStorage, events: list) -> None:
+        batches.append(len(events))
+        store_batch(self, events)
+
+    monkeypatch.setattr(TpwSqliteEventLogStorage, "store_event_batch", counting)
+    return batches

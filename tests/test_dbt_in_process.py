@@ -77,6 +77,19 @@ def _resources(bank_url: str, build: Path, published: Path) -> dict[str, Any]:
     }
 
 
+def _load_raw_day(bank_url: str, build: Path, published: Path) -> dict[str, Any]:
+    """Load DAY's rates and metal prices into ``build``; the resources, for the dbt step."""
+    resources = _resources(bank_url, build, published)
+    loaded = dg.materialize(
+        [cbr_rates, cbr_metal_prices],
+        partition_key=DAY,
+        resources=resources,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert loaded.success
+    return resources
+
+
 class StepStopped(Exception):
     """Stands in for Dagster's interrupt of a terminated run."""
 
@@ -118,13 +131,7 @@ def test_a_step_that_stops_stops_dbt_before_it_lets_go_of_the_lock(tmp_path: Pat
             signal.signal(signal.SIGALRM, previous)
 
     with CbrReplayServer() as bank:
-        loaded = dg.materialize(
-            [cbr_rates, cbr_metal_prices],
-            partition_key=DAY,
-            resources=_resources(bank.url, build, published),
-            instance=dg.DagsterInstance.ephemeral(),
-        )
-    assert loaded.success
+        _load_raw_day(bank.url, build, published)
     # A hang guard, not a timing: stopping dbt in the wrong place would wait forever.
     faulthandler.dump_traceback_later(HANG_GUARD, exit=True)
     try:
@@ -260,14 +267,7 @@ def test_a_subset_selected_in_dagster_is_all_dbt_builds(tmp_path: Path) -> None:
     """Materializing one dbt model (as from the UI) builds that model and runs its tests only."""
     build, published = tmp_path / "build" / "warehouse.duckdb", tmp_path / "warehouse.duckdb"
     with CbrReplayServer() as bank:
-        resources = _resources(bank.url, build, published)
-        loaded = dg.materialize(
-            [cbr_rates, cbr_metal_prices],
-            partition_key=DAY,
-            resources=resources,
-            instance=dg.DagsterInstance.ephemeral(),
-        )
-        assert loaded.success
+        resources = _load_raw_day(bank.url, build, published)
         result = dg.materialize(
             [dbt_warehouse],
             selection=[dg.AssetKey(["staging", "stg_cbr__rates"])],
@@ -295,14 +295,7 @@ def test_a_model_that_cannot_build_fails_the_step_with_dbts_error(tmp_path: Path
     message is in the failure's metadata."""
     build, published = tmp_path / "build" / "warehouse.duckdb", tmp_path / "warehouse.duckdb"
     with CbrReplayServer() as bank:
-        resources = _resources(bank.url, build, published)
-        loaded = dg.materialize(
-            [cbr_rates, cbr_metal_prices],
-            partition_key=DAY,
-            resources=resources,
-            instance=dg.DagsterInstance.ephemeral(),
-        )
-        assert loaded.success
+        resources = _load_raw_day(bank.url, build, published)
         conn = duckdb.connect(str(build))
         conn.execute("drop table raw.cbr_rates")
         conn.close()

@@ -32,6 +32,7 @@ from dbt.task.runnable import GraphRunnableTask
 
 from orchestration.dbt_runner import NODE_STARTS
 from orchestration.storage import DAGSTER_SWITCHES, TpwSqliteEventLogStorage, TpwSqliteStorage
+from tests.conftest import count_event_batches
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PLANNED_SWITCH = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
@@ -167,14 +168,7 @@ def test_a_real_ranged_run_takes_every_fast_path(
 
     # Dagster's own has_table: ours calls it only for a table it has not seen yet
     monkeypatch.setattr(SqliteEventLogStorage, "has_table", counted)
-    batches: list[int] = []
-    store_batch = TpwSqliteEventLogStorage.store_event_batch
-
-    def counting_batches(self: TpwSqliteEventLogStorage, events: list) -> None:
-        batches.append(len(events))
-        store_batch(self, events)
-
-    monkeypatch.setattr(TpwSqliteEventLogStorage, "store_event_batch", counting_batches)
+    batches = count_event_batches(monkeypatch)
     one_by_one: Counter[str] = Counter()
     store_event = SqliteEventLogStorage.store_event
 

@@ -11,6 +11,7 @@ import dagster as dg
 import pytest
 
 from orchestration.storage import TpwSqliteEventLogStorage
+from tests.conftest import count_event_batches
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DAYS = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-03-01")
@@ -99,14 +100,7 @@ def _run_and_read(home: Path, monkeypatch: pytest.MonkeyPatch, batch: str) -> di
 def test_same_records_as_dagsters_own_storage(tmp_path: Path, monkeypatch) -> None:
     """Two overlapping ranged runs, through Dagster's storage and through ours."""
     theirs = _run_and_read(_home(tmp_path, "default", ours=False), monkeypatch, batch="0")
-    batches: list[int] = []
-    store_batch = TpwSqliteEventLogStorage.store_event_batch
-
-    def counting(self: TpwSqliteEventLogStorage, events: list) -> None:
-        batches.append(len(events))
-        store_batch(self, events)
-
-    monkeypatch.setattr(TpwSqliteEventLogStorage, "store_event_batch", counting)
+    batches = count_event_batches(monkeypatch)
     ours = _run_and_read(_home(tmp_path, "ours", ours=True), monkeypatch, batch="2000")
     # the 20 and 27 days' materializations went to the storage as one batch each
     assert 20 in batches and 27 in batches
