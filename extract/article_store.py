@@ -106,25 +106,35 @@ def ingest(
                         article.header,
                     ],
                 )  # fmt: skip
-            conn.execute(
-                "insert or replace into raw.article_sources values (?, ?, ?, ?)",
+            _replace_row(
+                conn, "raw.article_sources", {"source": article.source},
                 [article.source, article.article_id, article.source_sha256, loaded_at],
-            )
+            )  # fmt: skip
         if complete:
             present = {article.source for article in articles} | {q.source for q in quarantined}
             gone = [source for source in known if source not in present]
             for source in gone:
                 conn.execute("delete from raw.article_sources where source = ?", [source])
         for item in quarantined:
-            conn.execute(
-                "insert or replace into raw.quarantine values (?, ?, ?, ?, ?)",
+            _replace_row(
+                conn, "raw.quarantine", {"source": item.source, "reason": item.reason},
                 [item.source, item.reason, item.detail, item.source_sha256, loaded_at],
-            )
+            )  # fmt: skip
             conn.execute("delete from raw.article_sources where source = ?", [item.source])
         for article in articles:  # a source that was quarantined before and reads well now
             conn.execute("delete from raw.quarantine where source = ?", [article.source])
         removed = _remove_orphans(conn)
     return IngestSummary(added, changed, unchanged, duplicates, removed, len(quarantined))
+
+
+def _replace_row(
+    conn: duckdb.DuckDBPyConnection, table: str, key: dict[str, object], row: list[object]
+) -> None:
+    """Delete the row with ``key``, then insert ``row``: an upsert that needs no primary key
+    (a DuckLake table has none; ``insert or replace`` needs one)."""
+    where = " and ".join(f"{column} = ?" for column in key)
+    conn.execute(f"delete from {table} where {where}", list(key.values()))
+    conn.execute(f"insert into {table} values ({', '.join('?' * len(row))})", row)
 
 
 def _remove_orphans(conn: duckdb.DuckDBPyConnection) -> int:
@@ -153,10 +163,10 @@ def quarantine_article(
         row = conn.execute(
             "select source_sha256 from raw.article_sources where source = ?", [article.source]
         ).fetchone()
-        conn.execute(
-            "insert or replace into raw.quarantine values (?, ?, ?, ?, ?)",
+        _replace_row(
+            conn, "raw.quarantine", {"source": article.source, "reason": reason},
             [article.source, reason, detail, row[0] if row else None, _now()],
-        )
+        )  # fmt: skip
         conn.execute("delete from raw.article_sources where article_id = ?", [article.article_id])
         _remove_orphans(conn)
 
@@ -219,14 +229,16 @@ def store_extractions(
             conn.execute("insert into raw.article_facts by name select * from incoming_facts")
             conn.unregister("incoming_facts")
         for article_id, _, quotes in extracted:
-            for quote in quotes:
+            # one row per instrument (the table's key); a later quote of the same one wins
+            for quote in {quote.instrument: quote for quote in quotes}.values():
                 conn.execute(
-                    "insert or replace into raw.ticker_quotes values (?, ?, ?, ?, ?, ?)",
+                    "insert into raw.ticker_quotes values (?, ?, ?, ?, ?, ?)",
                     [article_id, quote.quote_date, quote.instrument, quote.value,
                      quote.source_text, loaded_at],
                 )  # fmt: skip
+        conn.execute("delete from raw.article_extractions where article_id in ?", [ids])
         conn.executemany(
-            "insert or replace into raw.article_extractions values (?, ?, ?, ?)",
+            "insert into raw.article_extractions values (?, ?, ?, ?)",
             [[article_id, EXTRACTOR_VERSION, len(facts), loaded_at]
              for article_id, facts, _ in extracted],
         )  # fmt: skip

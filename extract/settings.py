@@ -3,6 +3,8 @@
 Contract names (see README): ``TPW_WAREHOUSE``, ``TPW_CBR_URL``, ``TPW_ARTICLES_DIR``,
 ``TPW_CURRENCIES``. ``TPW_BUILD_WAREHOUSE`` is optional: the private file the pipeline writes
 before publishing ``TPW_WAREHOUSE``; by default it sits in a ``.build`` folder beside it.
+Team mode: ``TPW_LAKE_CATALOG`` and ``TPW_LAKE_DATA_PATH`` put the warehouse in a DuckLake
+instead of the files (extract/lake.py, docs/scaling.md).
 
 One path: `tpw` calls :func:`load_settings` once per command and hands the result to the
 Dagster run as its resources' config; in the Dagster UI the resources read the same variables
@@ -18,6 +20,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from extract.cbr import DEFAULT_BASE_URL
+from extract.lake import Lake, lake_from_env
 
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_CBR_URL = DEFAULT_BASE_URL
@@ -35,6 +38,7 @@ class Settings:
     articles_dir: Path
     currencies: tuple[str, ...]
     reports_dir: Path | None = None  # None: ``reports/`` beside the warehouse
+    lake: Lake | None = None  # team mode: the DuckLake the pipeline reads and writes
 
     @property
     def reports(self) -> Path:
@@ -85,4 +89,5 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         articles_dir=Path(os.environ.get("TPW_ARTICLES_DIR") or DEFAULT_ARTICLES_DIR).resolve(),
         currencies=parse_currencies(os.environ.get("TPW_CURRENCIES") or DEFAULT_CURRENCIES),
         reports_dir=Path(reports).expanduser().resolve() if reports else None,
+        lake=lake_from_env(),
     )

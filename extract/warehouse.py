@@ -15,9 +15,13 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
+
+if TYPE_CHECKING:
+    from extract.lake import Lake
 
 try:
     import fcntl
@@ -280,8 +284,14 @@ def publish(build_path: Path, published_path: Path, timeout: float = DEFAULT_LOC
     return published_path
 
 
-def connect_reader(path: Path, attempts: int = 5) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to a published warehouse file."""
+def connect_reader(
+    path: Path, attempts: int = 5, lake: Lake | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a published warehouse file, or to the lake in team mode."""
+    if lake is not None:
+        from extract.lake import connect
+
+        return connect(lake, read_only=True)
     if not path.is_file():
         raise FileNotFoundError(f"no warehouse at {path}: run `tpw demo` or `tpw run` first")
     for attempt in range(attempts):
@@ -294,13 +304,15 @@ def connect_reader(path: Path, attempts: int = 5) -> duckdb.DuckDBPyConnection:
     raise AssertionError("unreachable")
 
 
-def row_counts(path: Path) -> dict[str, int]:
-    """Rows in every raw and marts table of a warehouse file, by ``schema.table``."""
-    conn = connect_reader(path)
+def row_counts(path: Path, lake: Lake | None = None) -> dict[str, int]:
+    """Rows in every raw and marts table of a warehouse file (or the lake), by
+    ``schema.table``."""
+    conn = connect_reader(path, lake=lake)
     try:
         names = conn.execute(
             "select schema_name, table_name from duckdb_tables() "
-            "where schema_name in ('raw', 'marts') order by 1, 2"
+            "where schema_name in ('raw', 'marts') and database_name = current_database() "
+            "order by 1, 2"
         ).fetchall()
         return {
             f"{schema}.{name}": conn.execute(

@@ -82,12 +82,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
             emit=None if args.quiet else printer(),
         )
         requests = len(server.requests)
-    where = printable(settings.warehouse)
+    where = printable(
+        f"the lake {settings.lake.catalog} ({settings.lake.data_url})"
+        if settings.lake
+        else str(settings.warehouse)
+    )
     print(f"\nwarehouse: {where} ({requests} requests to the replay server)")
     print(text_table(["table", "rows"], [[name, count] for name, count in counts.items()]))
     for sql in DEMO_QUERIES:
         print(f'\n$ tpw sql "{sql}"')
-        columns, rows = run_query(sql, settings.warehouse)
+        columns, rows = run_query(sql, settings)
         print(text_table(columns, rows))
     raise_on_failed_checks(summary)
     return 0
@@ -158,10 +162,11 @@ def failed_checks_message(failed: Sequence[str]) -> str | None:
     return f"{count} ERROR asset check{'s' if count != 1 else ''} failed: " + "; ".join(failed)
 
 
-def run_query(query: str, warehouse: Path | None = None) -> tuple[list[str], list[tuple]]:
+def run_query(query: str, settings: Settings | None = None) -> tuple[list[str], list[tuple]]:
     from orchestration.analyst import run_query as query_warehouse
 
-    return query_warehouse(warehouse or settings_from_environment().warehouse, query)
+    settings = settings or settings_from_environment()
+    return query_warehouse(settings.warehouse, query, lake=settings.lake)
 
 
 def cmd_sql(args: argparse.Namespace) -> int:

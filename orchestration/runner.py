@@ -105,6 +105,8 @@ def resource_config(settings: Settings, min_interval: float | None = None) -> di
                 "path": str(settings.warehouse),
                 "build_path": str(settings.build_warehouse),
                 "reports_path": str(settings.reports),
+                "lake_catalog": settings.lake.catalog if settings.lake else "",
+                "lake_data_path": settings.lake.data_path if settings.lake else "",
             }
         },
         "articles": {"config": {"folder_path": str(settings.articles_dir)}},
@@ -376,4 +378,4 @@ def raise_on_failed_checks(summary: RunSummary) -> None:
 def table_counts(settings: Settings) -> dict[str, int]:
     from extract.warehouse import row_counts
 
-    return row_counts(settings.warehouse)
+    return row_counts(settings.warehouse, lake=settings.lake)

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 from matplotlib.figure import Figure
 
+from extract.lake import Lake
 from extract.warehouse import connect_reader
 from reports import drawing
 from reports.drawing import ExportBar, ExportTotal, Series
@@ -143,9 +144,10 @@ class _Drawn:
     figure: Figure
 
 
-def render_report(warehouse: Path, out_dir: Path) -> Report:
-    """Draw every chart from the published ``warehouse`` into ``out_dir``, then report.html."""
-    conn = connect_reader(warehouse)
+def render_report(warehouse: Path, out_dir: Path, lake: Lake | None = None) -> Report:
+    """Draw every chart from the published ``warehouse`` (or the lake) into ``out_dir``, then
+    report.html."""
+    conn = connect_reader(warehouse, lake=lake)
     try:
         metal_rows = _rows(conn, METAL_PRICES_SQL)
         rate_rows = _rows(conn, FX_RATES_SQL)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.postgres import PostgresServer, start_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -87,3 +91,22 @@ def count_event_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(TpwSqliteEventLogStorage, "store_event_batch", counting)
     return batches
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL cluster on a free loopback port, for this test process (tests/postgres.py).
+
+    Skipped with the install command where the binaries are missing; CI sets
+    ``TPW_REQUIRE_POSTGRES=1`` so that there a missing server fails instead.
+    """
+    try:
+        server = start_server()
+    except FileNotFoundError as exc:
+        if os.environ.get("TPW_REQUIRE_POSTGRES") == "1":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -21,7 +21,6 @@ from extract.articles import parse_ticker, read_path, read_regular_file
 from extract.facts import ARTICLE_BUDGET_SECONDS, EXTRACTOR_VERSION, ExtractionTooSlow, facts_in
 from extract.fetch import fetch_article, read_sources
 from extract.safe_text import printable
-from extract.warehouse import connect_writer
 from orchestration.defs.resources import ArticlesResource, WarehouseResource
 
 INBOX = ("articles", "article_sources", "quarantine")
@@ -88,7 +87,7 @@ def read_inbox(
         context.log.warning(
             f"quarantined {printable(item.source)}: {item.reason}: {printable(item.detail)}"
         )
-    with connect_writer(warehouse.build()) as conn:
+    with warehouse.writer() as conn:
         summary = ingest(conn, found, quarantined, complete=True)
         total = conn.execute("select count(*) from raw.articles").fetchone()[0]
     context.log.info(f"{printable(str(folder))}: {summary}")
@@ -111,8 +110,7 @@ def extract_facts(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, selected: set[str]
 ) -> Iterator[dg.MaterializeResult]:
     """Facts and header quotes of the articles not yet extracted by this extractor version."""
-    build = warehouse.build()
-    with connect_writer(build) as conn:
+    with warehouse.writer() as conn:
         pending = pending_extraction(conn)
     # Extraction is the slow part: it runs outside the writer lock, storing runs inside it. An
     # article over its time budget is quarantined and the run goes on.
@@ -137,7 +135,7 @@ def extract_facts(
             continue
         quotes = parse_ticker(stored.header) if stored.header else []
         extracted.append((stored.article_id, facts, quotes))
-    with connect_writer(build) as conn:
+    with warehouse.writer() as conn:
         for stored in too_slow:
             detail = f"fact extraction took over {ARTICLE_BUDGET_SECONDS:g} s"
             quarantine_article(conn, stored, "too_slow", detail)

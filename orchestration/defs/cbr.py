@@ -17,8 +17,9 @@ import polars as pl
 
 from extract.cbr import CbrClient
 from extract.formatting import markdown_table
+from extract.lake import Retries, run_retrying
 from extract.rates import calendar, fetch_metal_prices_in_force, fetch_rates_in_force
-from extract.warehouse import connect_writer, replace_days
+from extract.warehouse import replace_days
 from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.resources import CbrResource, WarehouseResource
 
@@ -71,6 +72,7 @@ def _materialize(
     end: date,
     requests: int,
     retries: int,
+    conflicts: int = 0,
 ) -> Iterator[dg.MaterializeResult]:
     """The materialization of a load, or none.
 
@@ -94,6 +96,7 @@ def _materialize(
         "rows": dg.MetadataValue.int(frame.height),
         "requests": dg.MetadataValue.int(requests),
         "retries": dg.MetadataValue.int(retries),
+        "conflicts_retried": dg.MetadataValue.int(conflicts),
         "first_day": str(frame[day_column].min()),
         "last_day": str(frame[day_column].max()),
         "rows_per_series": dg.MetadataValue.json(dict(counts.iter_rows())),
@@ -119,12 +122,21 @@ def _load(
     with cbr.client() as client:
         frame = fetch(client, start, end)
         requests, retries = client.requests_made, client.retries_made
+    conflicts = Retries()
     if frame.height:
-        with connect_writer(warehouse.build()) as conn:
-            replace_days(conn, table, frame, day_column)
+        with warehouse.loader() as conn:
+            # In the lake, another writer replacing other days of this table at the same moment
+            # makes one of the two transactions fail: it rolls back and runs again.
+            run_retrying(
+                lambda: replace_days(conn, table, frame, day_column),
+                retries=conflicts,
+                on_conflict=lambda exc, attempt: context.log.info(
+                    f"{table}: conflict with another writer ({attempt}), retrying: {exc}"
+                ),
+            )
     yield from _materialize(
         context, frame, what=what, day_column=day_column, series=series,
-        start=start, end=end, requests=requests, retries=retries,
+        start=start, end=end, requests=requests, retries=retries, conflicts=conflicts.count,
     )  # fmt: skip
 
 

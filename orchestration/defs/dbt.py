@@ -15,7 +15,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
-from extract.warehouse import writer_lock
+from extract.lake import extension_directory
 from orchestration.dbt_runner import InProcessDbtResource
 from orchestration.defs.checks import with_dbt_severities
 from orchestration.defs.project import dbt_project
@@ -46,11 +46,10 @@ class WarehouseTranslator(DagsterDbtTranslator):
 def dbt_warehouse(
     context: dg.AssetExecutionContext, dbt: InProcessDbtResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    build_path = warehouse.build()
-    # The dbt profile reads its DuckDB path from this variable.
-    os.environ["TPW_BUILD_WAREHOUSE"] = str(build_path)
-    invocation = dbt.build(context)
-    with writer_lock(build_path):
+    # The dbt profile reads its DuckDB path, or the lake, from these variables.
+    os.environ.update(dbt_profile_env(warehouse))
+    invocation = dbt.build(context, ["--target", "lake"] if warehouse.lake() else [])
+    with warehouse.writer_lock():
         # Failed tests marked dagster_severity: ERROR are red (orchestration/defs/checks.py).
         yield from with_dbt_severities(invocation.stream())
     keep_partial_parse(invocation.target_path)
@@ -71,6 +70,19 @@ def dbt_warehouse(
     if not invocation.success:
         failed = [r["unique_id"] for r in results if r.get("status") == "fail"]
         context.log.warning(f"dbt tests failed, the marts are published anyway: {failed}")
+
+
+def dbt_profile_env(warehouse: WarehouseResource) -> dict[str, str]:
+    """The variables dbt_project/profiles.yml reads: the build file, or the lake (target
+    ``lake``) with the folder its extensions are installed in."""
+    lake = warehouse.lake()
+    if lake is None:
+        return {"TPW_BUILD_WAREHOUSE": str(warehouse.build())}
+    return {
+        "TPW_LAKE_CATALOG": lake.catalog,
+        "TPW_LAKE_DATA_PATH": lake.data_url,
+        "TPW_DUCKDB_EXTENSIONS": str(extension_directory()),
+    }
 
 
 KEEP_RUN_FOLDERS = 3

@@ -27,7 +27,7 @@ def report_charts(
     from reports.charts import render_report
 
     published = warehouse.published()
-    report = render_report(published, warehouse.reports())
+    report = render_report(published, warehouse.reports(), lake=warehouse.lake())
     context.log.info(f"wrote {report.html} and {len(report.charts)} charts")
     metadata: dict[str, dg.RawMetadataValue] = {"report": dg.MetadataValue.path(str(report.html))}
     for chart in report.charts:

@@ -6,12 +6,17 @@ Their settings are the product's ``TPW_*`` variables (docs/operations.md), passe
 resource config, so every run shows in the UI exactly what it ran with.
 """
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 
+from extract import lake as lakes
+from extract import warehouse as files
 from extract.cbr import CbrClient
 from extract.settings import (
     DEFAULT_ARTICLES_DIR,
@@ -57,11 +62,44 @@ class CbrResource(dg.ConfigurableResource):
 class WarehouseResource(dg.ConfigurableResource):
     """The analysts' file (``TPW_WAREHOUSE``), the private build file the pipeline writes
     before publishing it (``TPW_BUILD_WAREHOUSE``; empty: a ``.build`` folder beside it) and
-    the folder of the charts drawn from it (``TPW_REPORTS_DIR``)."""
+    the folder of the charts drawn from it (``TPW_REPORTS_DIR``).
+
+    In team mode (``TPW_LAKE_CATALOG`` and ``TPW_LAKE_DATA_PATH`` set) the pipeline reads and
+    writes a DuckLake instead of the two files (extract/lake.py, docs/scaling.md)."""
 
     path: str = DEFAULT_WAREHOUSE
     build_path: str = ""
     reports_path: str = ""  # TPW_REPORTS_DIR; empty: reports/ beside the published file
+    lake_catalog: str = ""  # TPW_LAKE_CATALOG; empty: the file
+    lake_data_path: str = ""  # TPW_LAKE_DATA_PATH
+
+    def lake(self) -> lakes.Lake | None:
+        """The team's lake, or None for the file."""
+        return lakes.lake_from_env(
+            {"TPW_LAKE_CATALOG": self.lake_catalog, "TPW_LAKE_DATA_PATH": self.lake_data_path}
+        )
+
+    @contextlib.contextmanager
+    def loader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for the Bank's loads: the build file under its writer lock, or the lake
+        without one (each load is one transaction, retried on a conflict)."""
+        lake = self.lake()
+        with (
+            lakes.connect_writer(lake, locked=False) if lake else files.connect_writer(self.build())
+        ) as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for the article writes, under the writer lock of the file or the lake."""
+        lake = self.lake()
+        with lakes.connect_writer(lake) if lake else files.connect_writer(self.build()) as conn:
+            yield conn
+
+    def writer_lock(self) -> contextlib.AbstractContextManager[None]:
+        """The lock dbt builds under: the build file's, or the lake's advisory lock."""
+        lake = self.lake()
+        return lakes.writer_lock(lake) if lake else files.writer_lock(self.build())
 
     def published(self) -> Path:
         return Path(self.path).expanduser().resolve()
@@ -105,6 +143,8 @@ def resources() -> dg.Definitions:
                 path=_setting("TPW_WAREHOUSE", DEFAULT_WAREHOUSE),
                 build_path=_setting("TPW_BUILD_WAREHOUSE", ""),
                 reports_path=_setting("TPW_REPORTS_DIR", ""),
+                lake_catalog=_setting("TPW_LAKE_CATALOG", ""),
+                lake_data_path=_setting("TPW_LAKE_DATA_PATH", ""),
             ),
             "articles": ArticlesResource(
                 folder_path=_setting("TPW_ARTICLES_DIR", DEFAULT_ARTICLES_DIR)
