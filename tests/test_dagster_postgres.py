@@ -236,6 +236,7 @@ def test_the_queue_and_the_schedules_are_shared(
     queue = concurrency.run_queue_config
     assert queue is not None and queue.max_concurrent_runs == 4
     assert list(queue.tag_concurrency_limits) == [{"key": "dagster/backfill", "limit": 1}]
+    assert a.run_monitoring_settings["free_slots_after_run_end_seconds"] == 60
 
     # A run launched from machine a (Dagster's own CLI, as the UI would) waits in the queue:
     # nothing dequeues it without a daemon. Machine b sees it, with its tags.
@@ -302,9 +303,13 @@ def test_the_two_templates_differ_only_in_storage_and_queue() -> None:
 
     sqlite, postgres = (yaml.safe_load(path.read_text()) for path in INSTANCE_TEMPLATES.values())
     assert set(postgres) - set(sqlite) == {"run_coordinator"}
-    for key in set(sqlite) - {"storage", "concurrency"}:
+    for key in set(sqlite) - {"storage", "concurrency", "run_monitoring"}:
         assert postgres[key] == sqlite[key], key
     assert postgres["concurrency"]["pools"] == sqlite["concurrency"]["pools"]
+    # and a finished run's slots are freed by the daemon (a dead machine's run, terminated)
+    monitoring = dict(postgres["run_monitoring"])
+    assert monitoring.pop("free_slots_after_run_end_seconds") == 60
+    assert monitoring == sqlite["run_monitoring"]
 
 
 def test_urls_get_the_psycopg2_driver_and_bad_ones_name_the_variable() -> None:
