@@ -42,13 +42,15 @@ class DagsterUrlError(ValueError):
 
 
 def _split(url: str) -> tuple[str, str]:
+    """``(scheme, rest)`` of a PostgreSQL URL; the error never repeats the URL (a password)."""
     scheme, sep, rest = url.strip().partition("://")
     scheme = scheme.lower()
-    if not sep or not rest or not (scheme in ("postgresql", "postgres") or
-                                   scheme.startswith("postgresql+")):  # fmt: skip
+    known = scheme in ("postgresql", "postgres") or scheme.startswith("postgresql+")
+    if not (sep and rest and known):
+        got = f"a {scheme}:// URL" if sep else "no URL"
         raise DagsterUrlError(
             f"{VARIABLE} must be a PostgreSQL URL such as "
-            f"postgresql://user@host:5432/dagster, not {url.split('@')[-1]!r}"
+            f"postgresql://user@host:5432/dagster, got {got}"
         )
     return scheme, rest
 

@@ -321,7 +321,7 @@ def test_urls_get_the_psycopg2_driver_and_bad_ones_name_the_variable() -> None:
     )
     assert sqlalchemy_url("postgresql+psycopg2://tpw@db/d") == "postgresql+psycopg2://tpw@db/d"
     assert libpq_url("postgresql+psycopg2://tpw@db/d") == "postgresql://tpw@db/d"
-    for bad in ("dbname=dagster host=db", "mysql://tpw:secret@db/dagster", "postgresql://"):
+    for bad in ("dbname=dagster password=secret", "mysql://tpw:secret@db/d", "postgresql://"):
         with pytest.raises(DagsterUrlError, match="TPW_DAGSTER_PG_URL") as caught:
             sqlalchemy_url(bad)
         assert "secret" not in str(caught.value)
