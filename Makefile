@@ -79,7 +79,7 @@ bench: install  ## benchmarks with their baselines (see BENCHMARKS.md); about 7 
 check-defs: install  ## load the Dagster definitions the way `dg dev` does
 	$(BIN)/dg check defs
 
-ui: install  ## the Dagster UI with a persistent DAGSTER_HOME under data/
+ui: install  ## the Dagster UI with a persistent DAGSTER_HOME under data/ (runs in PostgreSQL with TPW_DAGSTER_PG_URL)
 	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/python -c 'import sys; from pathlib import Path; from orchestration.runner import install_instance_config as i; i(Path(sys.argv[1]))' $(DAGSTER_HOME)
 	$(BIN)/dg dev

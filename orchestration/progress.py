@@ -233,11 +233,26 @@ class RunProgress:
 
     def _latest(self, *path: str) -> dict[str, Any]:
         """Metadata of the asset's latest materialization, if this run made it."""
-        from dagster import AssetKey
+        from dagster import AssetKey, AssetRecordsFilter
 
-        event = self.instance.get_latest_materialization_event(AssetKey(list(path)))
-        if event is None or event.run_id != self.run_id:
+        key = AssetKey(list(path))
+        event = self.instance.get_latest_materialization_event(key)
+        if event is None:
             return {}
+        if event.run_id != self.run_id:
+            # Another run on the same instance (another machine, with TPW_DAGSTER_PG_URL)
+            # materialized the asset since: this run's figures are on its own last day.
+            run = self.instance.get_run_by_id(self.run_id)
+            tags = run.tags if run is not None else {}
+            last = tags.get("dagster/asset_partition_range_end") or tags.get("dagster/partition")
+            found = self.instance.fetch_materializations(
+                AssetRecordsFilter(asset_key=key, asset_partitions=[last] if last else None),
+                limit=20,
+            )
+            mine = [r.event_log_entry for r in found.records if r.run_id == self.run_id]
+            if not mine:
+                return {}
+            event = mine[0]
         return dict(event.asset_materialization.metadata)
 
     def _fill(self, step: StepSummary) -> None:

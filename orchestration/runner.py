@@ -62,15 +62,42 @@ def prepare_dagster_home() -> Path:
     return home
 
 
+# The project's instance settings: SQLite under DAGSTER_HOME (the default), or PostgreSQL when
+# TPW_DAGSTER_PG_URL is set (team mode, orchestration/postgres_storage.py).
+INSTANCE_TEMPLATES = {
+    "sqlite": PROJECT_ROOT / "orchestration" / "dagster.yaml",
+    "postgres": PROJECT_ROOT / "orchestration" / "dagster_postgres.yaml",
+}
+
+
+def dagster_pg_url() -> str | None:
+    """``TPW_DAGSTER_PG_URL`` (checked to be a PostgreSQL URL), or None when it is not set."""
+    url = os.environ.get("TPW_DAGSTER_PG_URL", "").strip()
+    if not url:
+        return None
+    from orchestration.postgres_storage import sqlalchemy_url
+
+    sqlalchemy_url(url)  # a malformed URL stops here, with the variable's name
+    return url
+
+
+def instance_template() -> Path:
+    """The dagster.yaml to install: PostgreSQL with ``TPW_DAGSTER_PG_URL``, else SQLite."""
+    return INSTANCE_TEMPLATES["postgres" if dagster_pg_url() else "sqlite"]
+
+
 def install_instance_config(home: Path) -> None:
-    """Put the project's dagster.yaml in a Dagster home, or bring an older copy of it up to date
-    (a dagster.yaml someone wrote by hand is left alone)."""
-    template = (PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text(encoding="utf-8")
+    """Put the project's dagster.yaml (:func:`instance_template`) in a Dagster home, or bring an
+    older copy of it, or of the other template, up to date; a dagster.yaml someone wrote by hand
+    (one that does not start with a template's first line) is left alone."""
+    template = instance_template().read_text(encoding="utf-8")
+    ours = {
+        path.read_text(encoding="utf-8").splitlines()[0] for path in INSTANCE_TEMPLATES.values()
+    }
     config = home / "dagster.yaml"
     current = config.read_text(encoding="utf-8") if config.exists() else None
-    if current is None or (
-        current != template and current.splitlines()[:1] == template.splitlines()[:1]
-    ):
+    first_line = current.splitlines()[:1] if current is not None else []
+    if current is None or (current != template and first_line and first_line[0] in ours):
         config.write_text(template, encoding="utf-8")
 
 
@@ -205,16 +232,27 @@ def run_pipeline(
 def open_instance() -> Iterator[Any]:
     """The Dagster instance of DAGSTER_HOME, created under a lock: two processes creating the
     same new home at once can trip over each other's SQLite migrations (seen with Dagster's own
-    storage too: "table alembic_version already exists")."""
+    storage too: "table alembic_version already exists"). With ``TPW_DAGSTER_PG_URL`` the lock
+    is also taken in that database, for processes on other machines."""
     import dagster as dg
     from filelock import FileLock
 
     home = Path(os.environ["DAGSTER_HOME"])
-    with FileLock(str(home / ".tpw-instance.lock")):
+    url = dagster_pg_url()
+    with FileLock(str(home / ".tpw-instance.lock")), shared_creation_lock(url):
         instance = dg.DagsterInstance.get()
         instance.get_runs(limit=1)  # the run, event and schedule databases exist from here on
     with instance:
         yield instance
+
+
+def shared_creation_lock(url: str | None) -> contextlib.AbstractContextManager[None]:
+    """The advisory lock of the instance's PostgreSQL database (nothing without one)."""
+    if url is None:
+        return contextlib.nullcontext()
+    from orchestration.postgres_storage import creation_lock
+
+    return creation_lock(url)
 
 
 @contextlib.contextmanager

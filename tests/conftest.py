@@ -32,6 +32,8 @@ def _loopback_only(self: socket.socket, address: object) -> object:
 
 def pytest_configure(config: pytest.Config) -> None:
     socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+    # A developer's team-mode Dagster database is never the tests' (tests that want one set it).
+    os.environ.pop("TPW_DAGSTER_PG_URL", None)
 
 
 def cbr_fixture(name: str) -> bytes:
