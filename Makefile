@@ -73,7 +73,10 @@ eval: install  ## precision and recall of fact extraction on the hand-made corpo
 	@echo "--- fourth blind set (never tuned on: the measure of generalization)"
 	$(BIN)/python -m extract.evaluation --corpus data/eval/blind4/articles --gold data/eval/blind4/gold.jsonl
 
-bench: install  ## benchmarks with their baselines (see BENCHMARKS.md); about 7 minutes
+# The lake benchmark (issue 14, bench/lake.py) starts a PostgreSQL of its own (Debian's postgresql
+# package; skipped without it) and adds about 20 minutes at 3 runs. The others alone:
+# .venv/bin/python -m bench.run_all --only backfill,nightly,extraction,scale
+bench: install  ## benchmarks with their baselines (see BENCHMARKS.md); about 30 minutes
 	$(BIN)/python -m bench.run_all
 
 check-defs: install  ## load the Dagster definitions the way `dg dev` does

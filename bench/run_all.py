@@ -1,6 +1,6 @@
-"""``make bench``: every benchmark of issue 6, N runs each (default 3), one table.
+"""``make bench``: every benchmark of issues 6 and 14, N runs each (default 3), one table.
 
-    python -m bench.run_all [--runs N] [--only backfill,nightly,extraction,scale] [--json FILE]
+    python -m bench.run_all [--runs N] [--only backfill,nightly,extraction,scale,lake] [--json FILE]
 
 Prints the machine, then one row per figure: median, min-max over the runs, the target and
 whether it is met. Figures derived from others (ratios, projections) are computed per run and
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.common import MIB, machine, scratch, summary
 
-ALL = ("backfill", "nightly", "extraction", "scale")
+ALL = ("backfill", "nightly", "extraction", "scale", "lake")
 GIB = 1024 * MIB
 
 
@@ -255,6 +255,43 @@ def bench_scale(runs: int, root: Path, raw: dict) -> list[Row]:
     return rows
 
 
+def bench_lake(runs: int, root: Path, raw: dict) -> list[Row]:
+    """Benchmark 6 (:mod:`bench.lake`): the lake against the file, two writers at once."""
+    from bench import lake
+    from bench.synthetic import HISTORY_END, HISTORY_START
+
+    try:
+        reports = lake.run(root / "lake", HISTORY_START, HISTORY_END, runs, log)
+    except FileNotFoundError as exc:  # no PostgreSQL binaries on this machine
+        log(f"lake: skipped: {exc}")
+        return []
+    raw["lake"] = reports
+    backfills = [r["backfill"] for r in reports]
+    writers = [r["writers"] for r in reports]
+    total = [sum(w["together"]["rows"].values()) for w in writers]
+    b, w = "6 lake", "6 writers"
+    return [
+        Row(b, "full history into the file, tpw run: wall", [x["file_wall"] for x in backfills],
+            "s"),
+        Row(b, "full history into the lake, tpw run: wall", [x["lake_wall"] for x in backfills],
+            "s"),
+        Row(b, "  lake / file", [x["ratio"] for x in backfills], "x", digits=2),
+        Row(b, "  rows in the lake (raw + marts), same as the file's",
+            [sum(x["lake_rows"].values()) for x in backfills], "", "= file",
+            all(x["same_rows"] for x in backfills), 0),
+        Row(w, "two halves at once, two tpw runs: wall", [x["together_wall"] for x in writers],
+            "s"),
+        Row(w, "the same two one after the other: wall", [x["apart_wall"] for x in writers], "s"),
+        Row(w, "  at once / one after the other", [x["ratio"] for x in writers], "x", digits=2),
+        Row(w, "  rows in the lake after both (raw + marts)", total, "", "= sequential",
+            all(x["same_contents"] for x in writers), 0),
+        Row(w, "  conflicts retried (conflicts_retried metadata)",
+            [x["conflicts_retried"] for x in writers], "", digits=0),
+        Row(w, "  conflict lines in the runs' logs", [x["conflict_lines"] for x in writers], "",
+            digits=0),
+    ]  # fmt: skip
+
+
 # --------------------------------------------------------------------------- the table
 
 
@@ -290,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += bench_extraction(args.runs, root, raw)
         if "scale" in which:
             rows += bench_scale(args.runs, root, raw)
+        if "lake" in which:
+            rows += bench_lake(args.runs, root, raw)
     total = time.perf_counter() - began
     raw["load_after"] = os.getloadavg()
     raw["total_seconds"] = total
