@@ -75,7 +75,8 @@ class Lake:
             )
         if not self.data_path:
             raise LakeError(
-                "TPW_LAKE_DATA_PATH is empty: name the lake's data folder or s3:// prefix"
+                "TPW_LAKE_DATA_PATH is empty: name the folder (or s3:// prefix) for the lake's "
+                "files"
             )
 
     @property
@@ -152,6 +153,18 @@ def install_extensions(conn: duckdb.DuckDBPyConnection, *, remote: bool = False)
                     f"`INSTALL {name.removesuffix('_scanner')}` once with internet access"
                 ) from None
         conn.execute(f"load {name}")
+
+
+SECRET_NAME = "tpw_lake"
+
+
+def define_secret(conn: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    """Name the lake in this session: ``ATTACH 'ducklake:tpw_lake'`` then opens it (how the dbt
+    profile's ``lake`` target attaches it, see orchestration/dbt_lake.py)."""
+    conn.execute(
+        f"create or replace temporary secret {SECRET_NAME} (type ducklake, "
+        f"metadata_path '{_sql_text(lake.catalog)}', data_path '{_sql_text(lake.data_url)}')"
+    )
 
 
 def connect(
