@@ -201,37 +201,61 @@ def connect(
 
 
 @contextlib.contextmanager
-def writer_lock(lake: Lake, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
-    """Be the lake's only dbt/article writer: a PostgreSQL advisory lock on the catalog's
-    database, held on a connection of its own. Waits up to ``timeout`` seconds; a killed holder's
-    lock goes with its connection."""
+def advisory_lock(
+    dsn: str,
+    key: int,
+    *,
+    timeout: float,
+    busy: Callable[[], Exception],
+    unreachable: Callable[[str], Exception],
+    name: str,
+) -> Iterator[None]:
+    """Hold PostgreSQL's session-level advisory lock ``key`` on the database of ``dsn`` (a libpq
+    connection string or URL), on a connection of its own; a killed holder's lock goes with its
+    connection. Tries every 0.1 s for ``timeout`` seconds, then raises ``busy()``; a server it
+    cannot reach raises ``unreachable(first line of the error)``."""
     import psycopg2
 
     try:
-        conn = psycopg2.connect(lake.postgres_dsn, application_name="tpw writer lock")
+        conn = psycopg2.connect(dsn, application_name=name, connect_timeout=30)
     except psycopg2.Error as exc:
-        raise LakeError(f"cannot reach the lake's catalog: {_first_line(exc)}") from None
+        raise unreachable(_first_line(exc)) from None
     try:
         conn.autocommit = True
         deadline = time.monotonic() + timeout
         with conn.cursor() as cursor:
             while True:
-                cursor.execute("select pg_try_advisory_lock(%s)", (WRITER_LOCK_KEY,))
+                cursor.execute("select pg_try_advisory_lock(%s)", (key,))
                 if cursor.fetchone()[0]:
                     break
                 if time.monotonic() >= deadline:
-                    raise LakeBusy(
-                        f"another run is writing the lake {lake.catalog!r} (its writer lock was "
-                        f"held for more than {timeout:.0f} s); try again when it has finished"
-                    )
+                    raise busy()
                 time.sleep(LOCK_POLL_SECONDS)
         try:
             yield
         finally:
             with contextlib.suppress(psycopg2.Error), conn.cursor() as cursor:
-                cursor.execute("select pg_advisory_unlock(%s)", (WRITER_LOCK_KEY,))
+                cursor.execute("select pg_advisory_unlock(%s)", (key,))
     finally:
         conn.close()
+
+
+def writer_lock(
+    lake: Lake, timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> contextlib.AbstractContextManager[None]:
+    """Be the lake's only dbt/article writer: an advisory lock on the catalog's database. Waits
+    up to ``timeout`` seconds for another holder."""
+    return advisory_lock(
+        lake.postgres_dsn,
+        WRITER_LOCK_KEY,
+        timeout=timeout,
+        busy=lambda: LakeBusy(
+            f"another run is writing the lake {lake.catalog!r} (its writer lock was held for "
+            f"more than {timeout:.0f} s); try again when it has finished"
+        ),
+        unreachable=lambda error: LakeError(f"cannot reach the lake's catalog: {error}"),
+        name="tpw writer lock",
+    )
 
 
 def is_conflict(exc: BaseException) -> bool:

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator
 from typing import Any
 
 from dagster._serdes import ConfigurableClassData
 from dagster_postgres import DagsterPostgresStorage
 from dagster_postgres.utils import get_token_provider_from_config, pg_url_from_config
 
+from extract.lake import advisory_lock
 from orchestration.storage import use_dagster_switches
 
 VARIABLE = "TPW_DAGSTER_PG_URL"
@@ -68,32 +68,23 @@ def libpq_url(url: str) -> str:
     return f"postgresql://{rest}"
 
 
-@contextlib.contextmanager
-def creation_lock(url: str, timeout_seconds: int = 300) -> Iterator[None]:
+def creation_lock(url: str, timeout_seconds: int = 300) -> contextlib.AbstractContextManager[None]:
     """Hold a PostgreSQL advisory lock on the instance's database, so that processes on any
     machine open (for a new database: create) Dagster's tables one at a time. A killed holder's
     lock goes with its connection."""
-    import psycopg2
-
-    try:
-        conn = psycopg2.connect(
-            libpq_url(url), application_name="tpw dagster instance", connect_timeout=30
-        )
-    except psycopg2.Error as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DagsterUrlError(f"cannot reach Dagster's database ({VARIABLE}): {first}") from None
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(f"set statement_timeout = {int(timeout_seconds) * 1000}")
-            cursor.execute("select pg_advisory_lock(%s)", (CREATION_LOCK_KEY,))
-        try:
-            yield
-        finally:
-            with contextlib.suppress(psycopg2.Error), conn.cursor() as cursor:
-                cursor.execute("select pg_advisory_unlock(%s)", (CREATION_LOCK_KEY,))
-    finally:
-        conn.close()
+    return advisory_lock(
+        libpq_url(url),
+        CREATION_LOCK_KEY,
+        timeout=timeout_seconds,
+        busy=lambda: DagsterUrlError(
+            f"Dagster's database ({VARIABLE}) was being set up by another process for more than "
+            f"{timeout_seconds} s"
+        ),
+        unreachable=lambda error: DagsterUrlError(
+            f"cannot reach Dagster's database ({VARIABLE}): {error}"
+        ),
+        name="tpw dagster instance",
+    )
 
 
 class TpwPostgresStorage(DagsterPostgresStorage):

@@ -40,10 +40,7 @@ def published_warehouse(
     target = publish(warehouse.build(), warehouse.published())
     conn = duckdb.connect(str(target), read_only=True)
     try:
-        tables = conn.execute(
-            "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
-            "order by 1"
-        ).fetchall()
+        tables = _table_sizes(conn)
     finally:
         conn.close()
     context.log.info(f"published {target}")
@@ -51,7 +48,7 @@ def published_warehouse(
         metadata={
             "path": dg.MetadataValue.path(str(target)),
             "size_bytes": dg.MetadataValue.int(target.stat().st_size),
-            "tables": dg.MetadataValue.json({name: rows for name, rows in tables}),
+            "tables": dg.MetadataValue.json(tables),
         }
     )
 
@@ -62,11 +59,7 @@ def _lake_snapshot(context: dg.AssetExecutionContext, lake: Lake) -> dg.Material
     conn = connect(lake, read_only=True)
     try:
         snapshot = snapshot_id(conn)
-        tables = conn.execute(
-            "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
-            "where database_name = current_database() and schema_name in ('raw', 'marts') "
-            "order by 1"
-        ).fetchall()
+        tables = _table_sizes(conn)
     finally:
         conn.close()
     context.log.info(f"the lake {lake.catalog!r} is at snapshot {snapshot}")
@@ -75,6 +68,16 @@ def _lake_snapshot(context: dg.AssetExecutionContext, lake: Lake) -> dg.Material
             "lake_catalog": lake.catalog,
             "lake_data_path": lake.data_url,
             "snapshot_id": dg.MetadataValue.int(snapshot),
-            "tables": dg.MetadataValue.json({name: rows for name, rows in tables}),
+            "tables": dg.MetadataValue.json(tables),
         }
     )
+
+
+def _table_sizes(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows (DuckDB's estimate) of each table analysts query: raw and marts."""
+    rows = conn.execute(
+        "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
+        "where database_name = current_database() and schema_name in ('raw', 'marts') "
+        "order by 1"
+    ).fetchall()
+    return dict(rows)
