@@ -8,8 +8,7 @@ anything. Every change happens in one transaction.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -18,6 +17,7 @@ import polars as pl
 
 from extract.articles import Article, Quarantined, TickerQuote
 from extract.facts.model import EXTRACTOR_VERSION, Fact
+from extract.warehouse import transaction
 
 
 @dataclass(frozen=True)
@@ -50,18 +50,6 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-@contextlib.contextmanager
-def _transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    conn.execute("begin transaction")
-    try:
-        yield
-        conn.execute("commit")
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            conn.execute("rollback")
-        raise
-
-
 def ingest(
     conn: duckdb.DuckDBPyConnection,
     articles: Sequence[Article],
@@ -84,7 +72,7 @@ def ingest(
     existing = {row[0] for row in conn.execute("select article_id from raw.articles").fetchall()}
     added = changed = unchanged = duplicates = 0
     loaded_at = _now()
-    with _transaction(conn):
+    with transaction(conn):
         seen_ids: set[str] = set()
         for article in articles:
             if known.get(article.source) == article.source_sha256:
@@ -159,7 +147,7 @@ def quarantine_article(
     conn: duckdb.DuckDBPyConnection, article: StoredArticle, reason: str, detail: str
 ) -> None:
     """Take an article out of the raw tables into raw.quarantine (it took too long to read)."""
-    with _transaction(conn):
+    with transaction(conn):
         row = conn.execute(
             "select source_sha256 from raw.article_sources where source = ?", [article.source]
         ).fetchone()
@@ -220,7 +208,7 @@ def store_extractions(
         for article_id, facts, _ in extracted
         for index, fact in enumerate(facts)
     ]
-    with _transaction(conn):
+    with transaction(conn):
         conn.execute("delete from raw.article_facts where article_id in ?", [ids])
         conn.execute("delete from raw.ticker_quotes where article_id in ?", [ids])
         if fact_rows:

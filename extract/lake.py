@@ -323,24 +323,16 @@ def connect_writer(
     """A read-write session on the lake with the raw tables in place; with ``locked``, under
     the writer lock (the article writes). The Bank's loads take no lock: they replace whole days
     in one transaction each and retry on a conflict (:func:`run_retrying`)."""
-    from extract.warehouse import ARTICLES_SCHEMA_SQL, RAW_SCHEMA_SQL
+    from extract.warehouse import ARTICLES_SCHEMA_SQL, RAW_SCHEMA_SQL, transaction
+
+    def create_tables() -> None:  # two first writers at once may conflict here too
+        with transaction(conn):
+            conn.execute(without_keys(RAW_SCHEMA_SQL + ARTICLES_SCHEMA_SQL))
 
     with writer_lock(lake, timeout) if locked else contextlib.nullcontext():
         conn = connect(lake)
         try:
-            ddl = without_keys(RAW_SCHEMA_SQL + ARTICLES_SCHEMA_SQL)
-            run_retrying(lambda: _execute_in_transaction(conn, ddl))
+            run_retrying(create_tables)
             yield conn
         finally:
             conn.close()
-
-
-def _execute_in_transaction(conn: duckdb.DuckDBPyConnection, sql: str) -> None:
-    conn.execute("begin transaction")
-    try:
-        conn.execute(sql)
-        conn.execute("commit")
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            conn.execute("rollback")
-        raise

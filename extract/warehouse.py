@@ -207,6 +207,19 @@ def connect_writer(
             conn.close()
 
 
+@contextlib.contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction: committed at its end, rolled back if it raises."""
+    conn.execute("begin transaction")
+    try:
+        yield
+        conn.execute("commit")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            conn.execute("rollback")
+        raise
+
+
 def replace_days(
     conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, day_column: str
 ) -> int:
@@ -225,16 +238,12 @@ def replace_days(
     conn.register("incoming_days", days)
     conn.register("incoming_rows", incoming)
     try:
-        conn.execute("begin transaction")
-        conn.execute(
-            f"delete from {table} where {day_column} in (select {day_column} from incoming_days)"
-        )
-        conn.execute(f"insert into {table} by name select * from incoming_rows")
-        conn.execute("commit")
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            conn.execute("rollback")
-        raise
+        with transaction(conn):
+            conn.execute(
+                f"delete from {table} where {day_column} in "
+                f"(select {day_column} from incoming_days)"
+            )
+            conn.execute(f"insert into {table} by name select * from incoming_rows")
     finally:
         conn.unregister("incoming_days")
         conn.unregister("incoming_rows")

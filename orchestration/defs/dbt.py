@@ -73,8 +73,9 @@ def dbt_warehouse(
 
 
 def dbt_profile_env(warehouse: WarehouseResource) -> dict[str, str]:
-    """The variables dbt_project/profiles.yml reads: the build file, or the lake (target
-    ``lake``) with the folder its extensions are installed in."""
+    """The variables dbt reads: the build file (the profile's ``dev`` target), or the lake
+    (read by the ``lake`` target's plugin, orchestration/dbt_lake.py) and the folder its
+    extensions are installed in."""
     lake = warehouse.lake()
     if lake is None:
         return {"TPW_BUILD_WAREHOUSE": str(warehouse.build())}

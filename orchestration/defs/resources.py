@@ -8,7 +8,6 @@ resource config, so every run shows in the UI exactly what it ran with.
 
 import contextlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,22 +78,18 @@ class WarehouseResource(dg.ConfigurableResource):
             {"TPW_LAKE_CATALOG": self.lake_catalog, "TPW_LAKE_DATA_PATH": self.lake_data_path}
         )
 
-    @contextlib.contextmanager
-    def loader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def loader(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
         """A connection for the Bank's loads: the build file under its writer lock, or the lake
         without one (each load is one transaction, retried on a conflict)."""
         lake = self.lake()
-        with (
+        return (
             lakes.connect_writer(lake, locked=False) if lake else files.connect_writer(self.build())
-        ) as conn:
-            yield conn
+        )
 
-    @contextlib.contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writer(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
         """A connection for the article writes, under the writer lock of the file or the lake."""
         lake = self.lake()
-        with lakes.connect_writer(lake) if lake else files.connect_writer(self.build()) as conn:
-            yield conn
+        return lakes.connect_writer(lake) if lake else files.connect_writer(self.build())
 
     def writer_lock(self) -> contextlib.AbstractContextManager[None]:
         """The lock dbt builds under: the build file's, or the lake's advisory lock."""
