@@ -76,10 +76,12 @@ def dbt_target(root: Path) -> Path:
 
 
 def warm_partial_parse(env: dict[str, str]) -> None:
-    """``dbt parse`` into the run's target folder with the run's own settings (untimed)."""
+    """``dbt parse`` into the run's target folder with the run's own settings and profile
+    target (``lake`` when the run writes a lake), untimed."""
+    target = ["--target", "lake"] if env.get("TPW_LAKE_CATALOG") else []
     subprocess.run(
         [DBT, "parse", "--quiet", "--profiles-dir", ".", "--target-path", env["DBT_TARGET_PATH"],
-         "--log-path", env["DBT_TARGET_PATH"]],
+         "--log-path", env["DBT_TARGET_PATH"], *target],
         cwd=DBT_PROJECT, check=True, env=env, stdout=subprocess.DEVNULL,
     )  # fmt: skip
 
