@@ -31,12 +31,12 @@ from orchestration.runner import INSTANCE_TEMPLATES, install_instance_config, pr
 from orchestration.storage import TpwSqliteEventLogStorage
 from tests.conftest import PROJECT_ROOT
 from tests.postgres import PostgresServer
+from tests.test_crashes_and_concurrency import Run
 
 BIN = Path(sys.executable).parent
 RANGES = ((date(2020, 6, 1), date(2020, 6, 20)), (date(2020, 6, 21), date(2020, 7, 10)))
 CURRENCIES, METALS = 3, 4  # rows a day: USD, EUR, CNY; gold, silver, platinum, palladium
 WRITER_STEPS = ("raw__", "dbt_warehouse", "published_warehouse")  # the duckdb_writer pool
-RUN_TIMEOUT = 900.0
 
 
 def _days(first: date, last: date) -> set[date]:
@@ -81,26 +81,6 @@ def instance_on(machines: list[Path]) -> Iterator[dict[str, dg.DagsterInstance]]
 
 
 # --------------------------------------------------------------------------- 1. two machines
-
-
-def _tpw_run(env: dict[str, str], first: date, last: date, log: Path) -> subprocess.Popen[bytes]:
-    with open(log.with_suffix(".out"), "wb") as out, open(log.with_suffix(".err"), "wb") as err:
-        return subprocess.Popen(
-            [str(BIN / "tpw"), "run", "--start", str(first), "--end", str(last)],
-            env=env, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-            start_new_session=True,
-        )  # fmt: skip
-
-
-def _wait(proc: subprocess.Popen[bytes], log: Path) -> None:
-    try:
-        code = proc.wait(timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        code = proc.wait()
-    output = log.with_suffix(".out").read_text(errors="replace")[-2000:]
-    errors = log.with_suffix(".err").read_text(errors="replace")[-4000:]
-    assert code == 0, f"{log.name}: exit {code}\n--- stdout\n{output}\n--- stderr\n{errors}"
 
 
 def _check_history(instance: dg.DagsterInstance, pids: list[int]) -> None:
@@ -163,7 +143,7 @@ def test_two_machines_share_one_run_history_and_one_writer_slot(
     """The Dagster database is new: the two processes create its tables at the same moment."""
     catalog = postgres_server.create_database("lake_of_two_machines")
     lake = Lake("postgres:" + catalog, str(tmp_path / "lake"))
-    procs = []
+    runs: list[Run] = []
     with CbrReplayServer() as bank:
         for home, (first, last) in zip(machines, RANGES, strict=False):
             root = home.parent
@@ -178,19 +158,19 @@ def test_two_machines_share_one_run_history_and_one_writer_slot(
                 "TPW_CURRENCIES": "USD,EUR,CNY",
                 "TPW_ARTICLES_DIR": str(root / "articles"),
             }
-            procs.append((_tpw_run(env, first, last, root / "tpw"), root / "tpw"))
-        for proc, log in procs:
-            _wait(proc, log)
+            runs.append(Run(env, first, last, root / "tpw"))
+        for run in runs:
+            run.succeed()
     # Each run's summary has its own figures, though the other run materialized the same
     # assets in between (the latest materialization is not always its own).
-    for (_proc, log), (first, last) in zip(procs, RANGES, strict=True):
-        output = log.with_suffix(".out").read_text()
+    for run, (first, last) in zip(runs, RANGES, strict=True):
+        output = run.stdout
         assert output.count(f"in force {first}..{last}") >= 4, output  # 2 lines, 2 table rows
         assert NOTHING_PUBLISHED not in output, output
 
     # A third machine's instance sees both runs, their tags and their days.
     with dg.DagsterInstance.from_config(str(machines[2])) as instance:
-        _check_history(instance, [proc.pid for proc, _log in procs])
+        _check_history(instance, [run.proc.pid for run in runs])
 
     # The lake holds every day of both ranges once.
     days = {day for first, last in RANGES for day in _days(first, last)}
